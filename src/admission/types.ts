@@ -1,0 +1,117 @@
+// The admission contract: ordered hooks per kind and operation, run with the write in one
+// transaction, so side effects roll back when a later step rejects and nothing happens on dry-run.
+import type { KindInfo, Resource, ResourceInput } from '../api/index.js';
+import type { DeleteResult, Store } from '../store/types.js';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+export interface AdmissionRequest {
+  readonly operation: Operation;
+  readonly kind: KindInfo;
+  /** CREATE/UPDATE: the proposed object. Mutating hooks edit it in place. */
+  readonly object?: Resource;
+  /** UPDATE/DELETE: the stored object before this request. */
+  readonly oldObject?: Resource;
+  /** 'status' for status writes (hooks usually skip them). */
+  readonly subresource?: 'status';
+  readonly dryRun: boolean;
+  readonly gracePeriodSeconds?: number;
+}
+
+/** Results of async prechecks, keyed by the hook's own key (e.g. a template content hash). */
+export interface Prechecks {
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+}
+
+export interface AdmissionContext {
+  /** Reads and writes inside the current transaction. */
+  readonly store: Store;
+  /** Nested admitted writes (they run their own hooks) inside the same transaction. */
+  readonly nested: SyncApi;
+  readonly dryRun: boolean;
+  readonly prechecks: Prechecks;
+  /** Milliseconds since the epoch (injected clock). */
+  now(): number;
+}
+
+export interface PrecheckContext {
+  /** Read-only view of committed state. */
+  readonly store: Pick<Store, 'get' | 'list'>;
+  readonly prechecks: Prechecks;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One admission hook. Order: every matching hook's precheck (async, before the transaction),
+ * then every mutate (in registration order), then schema validation, then every validate.
+ * A hook rejects by throwing an ApiError.
+ */
+export interface AdmissionHook {
+  /** Named like a webhook, e.g. `limavm-defaulter.lima.rancherdesktop.io`. */
+  readonly name: string;
+  readonly kinds: readonly string[];
+  readonly operations: readonly Operation[];
+  /** Also run for status-subresource writes (default false). */
+  readonly includeStatus?: boolean;
+  /**
+   * Async work that must not happen inside a SQLite transaction (e.g. `limactl validate`).
+   * Must not write. Its results go into ctx.prechecks for the sync phases to look up; a sync
+   * phase that finds its input changed since the precheck throws a Conflict, and the request
+   * is retried from the precheck.
+   */
+  precheck?(req: AdmissionRequest, ctx: PrecheckContext): Promise<void>;
+  mutate?(req: AdmissionRequest, ctx: AdmissionContext): void;
+  validate?(req: AdmissionRequest, ctx: AdmissionContext): void;
+}
+
+export interface WriteRequestOptions {
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface DeleteRequestOptions extends WriteRequestOptions {
+  /** 0 = force. Stored on the object as metadata.deletionGracePeriodSeconds. */
+  readonly gracePeriodSeconds?: number;
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+}
+
+/** Admitted writes without prechecks, for use inside a transaction (nested writes from hooks). */
+export interface SyncApi {
+  create(obj: ResourceInput): Resource;
+  update(obj: Resource): Resource;
+  patch(kind: string, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): Resource;
+  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): DeleteResult;
+}
+
+/**
+ * The write API every client and actor uses: admission + store. Reads go to `store` directly.
+ * Dry-run runs everything and rolls back: no revision used, no event, nothing left behind.
+ * A dry-run create returns the would-be object with an empty resourceVersion.
+ */
+export interface Api {
+  readonly store: Store;
+  create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource>;
+  update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
+  updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
+  patch(
+    kind: string,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    opts?: WriteRequestOptions & { subresource?: 'status' },
+  ): Promise<Resource>;
+  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult>;
+}
+
+/** Validates a Lima template through the driver (`limactl validate`). Implemented in src/lima. */
+export interface TemplateValidator {
+  /** `name` becomes the temp file's basename (`<name>.yaml`), as Lima requires. */
+  validate(name: string, template: string, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
+/** Host capacity for App defaults and bounds; measured on every call, not once. */
+export interface HostInfo {
+  cpus(): number;
+  memoryBytes(): number;
+}
