@@ -1,0 +1,111 @@
+// The Lima driver contract (lima.md §1-§6): what the LimaVM actors call. It runs `limactl`
+// (real, or the bundled simulator) through execa; results are data, failures are LimaError.
+
+/** Classified from limactl's fatal message (both quote styles). */
+export type LimaErrorCode =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'NotRunning'
+  | 'NotStopped'
+  | 'InvalidTemplate'
+  | 'Timeout'
+  | 'Cancelled'
+  | 'RootRefused'
+  | 'Unknown';
+
+/** `limactl list --json` fields the daemon uses (lima.md §2.5). Status '' means a broken config. */
+export interface LimaInstance {
+  readonly name: string;
+  readonly status: 'Running' | 'Stopped' | 'Broken' | '' | string;
+  readonly dir: string;
+  readonly vmType?: string;
+  readonly arch?: string;
+  readonly cpus?: number;
+  readonly memory?: number;
+  readonly sshLocalPort?: number;
+  readonly hostAgentPID?: number;
+  readonly driverPID?: number;
+  readonly errors?: readonly string[];
+}
+
+/** Which limactl runs: always shown to the user (service status, condition messages). */
+export interface LimactlBinary {
+  readonly path: string;
+  readonly kind: 'limactl' | 'simulator';
+}
+
+/** Process truth read directly from an instance directory, without running limactl. */
+export interface InstanceDirState {
+  readonly exists: boolean;
+  readonly hasConfig: boolean;
+  /** Live hostagent pid from ha.pid (stale pid files are removed), or undefined. */
+  readonly hostAgentPid?: number;
+  /** Live driver pid from <vmType>.pid, or undefined. */
+  readonly driverPid?: number;
+  readonly status: 'Running' | 'Stopped' | 'Broken' | 'Missing';
+  /** Sentences naming what is wrong (e.g. "host agent is running but driver is not"). */
+  readonly errors: readonly string[];
+}
+
+export interface OpOptions {
+  /** The calling actor's signal: aborting kills the limactl child (a hostagent survives, as with real Lima). */
+  readonly signal?: AbortSignal;
+}
+
+export interface StartOptions extends OpOptions {
+  /** Passed as `--timeout`; the execa timeout is slightly above it. */
+  readonly timeoutMs?: number;
+}
+
+/** How `limactl start` ended when it did not throw. */
+export type StartOutcome =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'alreadyRunning' }
+  /** Running but degraded: limactl exits 1 while the VM keeps running. */
+  | { readonly kind: 'degraded'; readonly errors: readonly string[]; readonly message: string };
+
+export interface StopOptions extends OpOptions {
+  /** Bound for the graceful stop; then `stop -f`. 0 = force at once. */
+  readonly graceMs: number;
+}
+
+export interface StopOutcome {
+  /** True when the graceful stop failed or timed out and `stop -f` was used. */
+  readonly forced: boolean;
+  /** Why it was forced, if it was. */
+  readonly reason?: string;
+}
+
+/** Hostagent phases derived from ha.stdout.log and the hostagent pid (lima.md §3.3). */
+export type HostagentEvent =
+  | { readonly type: 'starting'; readonly sshLocalPort: number; readonly time: string }
+  | { readonly type: 'running'; readonly degraded: boolean; readonly errors: readonly string[]; readonly time: string }
+  | { readonly type: 'exiting'; readonly errors: readonly string[]; readonly time: string }
+  /** A line that is not a JSON event: reported, not fatal. */
+  | { readonly type: 'malformed'; readonly line: string }
+  /** The hostagent process is gone (exited or killed), with or without an exiting event. */
+  | { readonly type: 'processExit'; readonly pid: number };
+
+export interface LimaDriver {
+  readonly binary: LimactlBinary;
+  readonly limaHome: string;
+  instanceDir(name: string): string;
+  /** `limactl --version`, e.g. "limactl version 2.2.0". */
+  version(opts?: OpOptions): Promise<string>;
+  /** `create --name N -` with the template on stdin (params merged into the template's param block). */
+  create(name: string, template: string, opts?: OpOptions): Promise<void>;
+  /** Never called on an instance the caller has not seen exist (it would create one from a default). */
+  start(name: string, opts?: StartOptions): Promise<StartOutcome>;
+  /** Graceful, then forced on failure or deadline. Stop of a stopped instance succeeds. */
+  stop(name: string, opts: StopOptions): Promise<StopOutcome>;
+  /** `delete -f`. Delete of a missing instance succeeds. */
+  delete(name: string, opts?: OpOptions): Promise<void>;
+  /** `list --json [names]`: missing names are skipped, not an error. */
+  list(names?: readonly string[], opts?: OpOptions): Promise<LimaInstance[]>;
+  /** `validate <tmp>/<name>.yaml`. */
+  validate(name: string, template: string, opts?: OpOptions): Promise<{ ok: true } | { ok: false; message: string }>;
+  /** Synchronous read of pid files and their liveness (stale pid files are cleaned up). */
+  readInstanceDir(name: string): InstanceDirState;
+  /** `shell N CMD...` with inherited stdio; resolves with the exit code. */
+  shell(name: string, argv: readonly string[], opts?: OpOptions & { stdio?: 'inherit' | 'pipe' }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}

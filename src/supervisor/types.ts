@@ -1,0 +1,153 @@
+// The actor kernel's public contract (nact-and-peers.md §6.2-§6.3). No nact type leaks out of
+// src/supervisor/: the kernel could swap nact for another mailbox without touching callers.
+import type { Logger } from 'pino';
+
+/** Why an actor ended. 'normal' and 'shutdown' and 'deleted' are clean exits; {error} is a crash. */
+export type Reason = 'normal' | 'shutdown' | 'deleted' | { readonly error: unknown };
+
+declare const refBrand: unique symbol;
+
+/**
+ * A handle to an actor that accepts messages of type M. Branded: an ActorRef<A> is not
+ * assignable to an ActorRef<B>. The handle stays valid across restarts (same path, the
+ * incarnation counts restarts); after the actor stops for good, tell() goes to dead letters.
+ */
+export interface ActorRef<M> {
+  readonly [refBrand]: (m: M) => void;
+  readonly path: string;
+  /** 0 for the first run, +1 on every restart. */
+  readonly incarnation: number;
+  tell(msg: M): void;
+  readonly alive: boolean;
+  /** Resolves with the final reason once the actor and its whole subtree have stopped. */
+  readonly stopped: Promise<Reason>;
+}
+
+/** A death notice: a child or a watched actor ended. */
+export interface Terminated {
+  readonly ref: ActorRef<never>;
+  readonly path: string;
+  readonly reason: Reason;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+/**
+ * An actor's behaviour. Handlers return the next state; returning undefined is a failure.
+ * A throw (or rejection) from init/receive/onTerminated is a crash handled by the restart policy.
+ * Keep handlers short: long work goes through ctx.pipeToSelf and comes back as a message.
+ */
+export interface Behavior<S, M> {
+  init(ctx: ActorContext<M>): S | Promise<S>;
+  receive(state: S, msg: M, ctx: ActorContext<M>): S | Promise<S>;
+  onTerminated?(state: S, ev: Terminated, ctx: ActorContext<M>): S | Promise<S>;
+  /**
+   * Runs exactly once per incarnation when it ends (stop, restart, crash), after its children have
+   * stopped. Bounded by the spec's shutdownMs: at the deadline `signal` is aborted. A throw is logged.
+   */
+  finalize?(state: S | undefined, reason: Reason, signal: AbortSignal, ctx: ActorContext<M>): void | Promise<void>;
+}
+
+export interface Backoff {
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** 0..1: the delay is multiplied by (1 + jitter * random()). */
+  readonly jitter: number;
+  /** After this long without a crash, the attempt counter resets. */
+  readonly resetAfterMs: number;
+}
+
+export interface RestartPolicy {
+  /** permanent: always restarted; transient: only after a crash; temporary: never. */
+  readonly restart: 'permanent' | 'transient' | 'temporary';
+  /** More than `max` crashes within `withinMs` stops the actor (and escalates, see onExhausted). */
+  readonly intensity: { readonly max: number; readonly withinMs: number };
+  readonly backoff: Backoff;
+  /** 'escalate' also crashes the parent with the child's error; 'stop' only notifies it. */
+  readonly onExhausted: 'stop' | 'escalate';
+}
+
+export interface ChildSpec<S, M> extends Partial<RestartPolicy> {
+  /** Unique among siblings; [a-z0-9-$_.+!*'(),] only (no '/' or ':'). */
+  readonly name: string;
+  readonly behavior: Behavior<S, M>;
+  /** How THIS actor's children are restarted when one of them crashes (creation order). */
+  readonly strategy?: 'one_for_one' | 'one_for_all' | 'rest_for_one';
+  /** Bound for finalize and for the subtree's stop; 'infinity' waits forever. Default 5000. */
+  readonly shutdownMs?: number | 'infinity';
+  /** Messages held while init runs; overflow goes to dead letters. Default 1000. */
+  readonly stashCapacity?: number;
+}
+
+export interface StopOptions {
+  readonly reason?: Reason;
+  /** 'drain': after the mail already queued (default); 'now': queued mail goes to dead letters. */
+  readonly mode?: 'drain' | 'now';
+  /** Overrides the spec's shutdownMs for this stop. */
+  readonly timeoutMs?: number;
+}
+
+export interface Timers<M> {
+  /** Sends `msg` to self after `ms`; replaces a timer with the same key. */
+  once(key: string, msg: M, ms: number): void;
+  /** Sends `msg` to self every `ms`; replaces a timer with the same key. */
+  every(key: string, msg: M, ms: number): void;
+  cancel(key: string): void;
+  isActive(key: string): boolean;
+}
+
+export interface ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly parent: ActorRef<never> | undefined;
+  readonly path: string;
+  /** pino child logger with {path, incarnation}. */
+  readonly log: Logger;
+  /** Aborted when this incarnation ends (stop, restart) or its shutdown deadline passes. */
+  readonly signal: AbortSignal;
+  readonly timers: Timers<M>;
+  /** Milliseconds from the kernel's clock. */
+  now(): number;
+  spawn<CS, CM>(spec: ChildSpec<CS, CM>): ActorRef<CM>;
+  /** Live children in creation order. */
+  children(): ReadonlyArray<ActorRef<never>>;
+  child<CM = never>(name: string): ActorRef<CM> | undefined;
+  stop(child: ActorRef<never>, opts?: StopOptions): Promise<Reason>;
+  /** Delivers Terminated to onTerminated when `ref` ends; at once if it already has. Idempotent. */
+  watch(ref: ActorRef<never>): void;
+  unwatch(ref: ActorRef<never>): void;
+  /** Runs `p` outside the handler; its settlement comes back as the message `map(result)`. */
+  pipeToSelf<T>(p: Promise<T>, map: (r: Result<T>) => M): void;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface DeadLetter {
+  readonly path: string;
+  readonly msg: unknown;
+}
+
+export interface Kernel {
+  /** A top-level actor (under /user). */
+  spawn<S, M>(spec: ChildSpec<S, M>): ActorRef<M>;
+  /** Request/response with its own correlation. Rejects on timeout, and at once when the target stops. */
+  ask<M, R>(ref: ActorRef<M>, make: (reply: (r: R) => void) => M, timeoutMs: number): Promise<R>;
+  stop(ref: ActorRef<never>, opts?: StopOptions): Promise<Reason>;
+  /** Stops every top-level actor leaf-first in reverse creation order; aborts what outlives the deadline. */
+  shutdown(opts: { timeoutMs: number }): Promise<void>;
+  readonly deadLetters: { readonly count: number; on(fn: (d: DeadLetter) => void): () => void };
+  readonly log: Logger;
+  readonly clock: Clock;
+}
+
+export interface KernelOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Source of randomness for backoff jitter (deterministic tests). */
+  readonly random?: () => number;
+  /** Defaults for every spawned actor's restart policy. */
+  readonly defaults?: Partial<RestartPolicy>;
+}
