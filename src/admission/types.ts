@@ -91,6 +91,13 @@ export interface SyncApi {
  */
 export interface Api {
   readonly store: Store;
+  /**
+   * The same admitted writes, synchronously, each in its own transaction, for actors whose writes
+   * need no async precheck (finalizers, annotations, owner references, spec fields other than
+   * template content). A write that would need a precheck fails with 409 Conflict instead of
+   * waiting; use the async methods for those.
+   */
+  readonly sync: SyncApi;
   create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource>;
   update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
   updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;

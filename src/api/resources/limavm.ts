@@ -31,6 +31,8 @@ export const LimaVMStatusSchema = Type.Object({
   /** The params last applied to the instance's lima.yaml (a change means a restart). */
   observedParams: Type.Optional(StringMap),
   restartNeeded: Type.Optional(Type.Boolean()),
+  /** A pending reset (stop, delete the instance, recreate it from the template). */
+  resetNeeded: Type.Optional(Type.Boolean()),
   restartCount: Type.Optional(Type.Integer({ minimum: 0 })),
   conditions: Type.Optional(ConditionsSchema),
 });
