@@ -1,0 +1,62 @@
+// What request handlers and streams see of the gateway and of their connection.
+import type { Api } from '../../admission/types.js';
+import type { Logger } from '../../log.js';
+import type { Store } from '../../store/types.js';
+import type { Frame } from '../codec.js';
+import type { DaemonInfo, Encoding, Limits, RequestId } from '../protocol.js';
+import type { ConditionHub } from './condition-hub.js';
+import type { HeldEvent } from './outbound.js';
+
+/** Follows a VM's hostagent log. `open` throws ApiError NotFound for a missing instance. */
+export interface LogSource {
+  open(name: string, o: { stream: 'stdout' | 'stderr'; follow: boolean; signal: AbortSignal }): AsyncIterable<string>;
+}
+
+export interface GatewayContext {
+  readonly api: Api;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly info: DaemonInfo;
+  readonly logs?: LogSource;
+  readonly limits: Limits;
+  readonly hub: ConditionHub;
+}
+
+/** An open stream (watch, conditions, logs) on a connection. */
+export interface Stream {
+  readonly type: 'watch' | 'conditions' | 'logs';
+  /** Ends the stream; sends nothing. Idempotent. */
+  stop(): void;
+  /** Called when held (conflated) events have all been sent. */
+  onDrained?(): void;
+}
+
+/** The connection as seen by handlers and streams. */
+export interface ConnectionPort {
+  readonly id: number;
+  readonly encoding: Encoding;
+  readonly log: Logger;
+  /** Aborted when the connection goes away. */
+  readonly signal: AbortSignal;
+  /** Frames that are never conflated (stream starts, log lines, stream ends). */
+  send(msg: object): void;
+  /** A stream event that may be conflated under `key` while the consumer is slow. */
+  sendEvent<M extends object>(key: string | null, ev: HeldEvent<M>, frame?: () => Frame): void;
+  /** Like sendEvent, but a held event with this key moves to the end of the line. */
+  sendEventLast<M extends object>(key: string, ev: HeldEvent<M>): void;
+  /** Resolves when the consumer has room again (for pull-based streams). */
+  writable(): Promise<void>;
+  addStream(id: RequestId, s: Stream): void;
+  /** Forgets the stream (it ended by itself). */
+  removeStream(id: RequestId, s: Stream): void;
+}
+
+/** What a handler returns: the response result, and work to do right after the response is sent. */
+export interface Outcome {
+  readonly result: unknown;
+  readonly after?: () => void;
+}
+
+export function streamKey(id: RequestId): string {
+  return typeof id === 'number' ? `n${id}` : `s${id}`;
+}

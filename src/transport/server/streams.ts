@@ -1,0 +1,87 @@
+// The `conditions` and `logs` streaming operations.
+import { ApiError, toApiError, type KindInfo } from '../../api/index.js';
+import type { ConditionsRequest, ConditionSnapshotMessage, LogsRequest } from '../protocol.js';
+import { streamKey, type ConnectionPort, type GatewayContext, type Outcome, type Stream } from './context.js';
+
+export function startConditions(ctx: GatewayContext, conn: ConnectionPort, req: ConditionsRequest, kind: KindInfo): Outcome {
+  const id = req.id;
+  const sk = streamKey(id);
+  // A named object of a namespaced kind lives in "default" unless told otherwise; without a name,
+  // no namespace means every namespace.
+  const namespace = kind.namespaced ? req.namespace || (req.name !== undefined ? 'default' : undefined) : undefined;
+  const subscription = ctx.hub.subscribe(
+    {
+      id,
+      encoding: conn.encoding,
+      deliver: (key, body, frame) => conn.sendEvent(`${sk}\0${key}`, { msg: { sub: id, ...body } }, frame),
+    },
+    kind.kind,
+    namespace,
+    req.name,
+  );
+  const stream: Stream = { type: 'conditions', stop: () => subscription.unsubscribe() };
+  conn.addStream(id, stream);
+  const snapshot: ConditionSnapshotMessage = {
+    sub: id,
+    type: 'snapshot',
+    resourceVersion: subscription.resourceVersion,
+    objects: subscription.objects,
+  };
+  return { result: { stream: id }, after: () => conn.send(snapshot) };
+}
+
+/** Lines are batched per tick, or sooner when a batch reaches this many bytes. */
+const LOG_BATCH_BYTES = 32 * 1024;
+
+export function startLogs(ctx: GatewayContext, conn: ConnectionPort, req: LogsRequest): Outcome {
+  if (!ctx.logs) throw new ApiError(503, 'ServiceUnavailable', 'this daemon does not serve logs');
+  const id = req.id;
+  const abort = new AbortController();
+  const onConnAbort = (): void => abort.abort();
+  conn.signal.addEventListener('abort', onConnAbort, { once: true });
+  // open() throws NotFound synchronously for a missing instance: that becomes the error response.
+  const lines = ctx.logs.open(req.name, { stream: req.stream ?? 'stdout', follow: req.follow ?? false, signal: abort.signal });
+  const stream: Stream = { type: 'logs', stop: () => abort.abort() };
+  conn.addStream(id, stream);
+
+  const pump = async (): Promise<void> => {
+    let batch: string[] = [];
+    let bytes = 0;
+    let scheduled: NodeJS.Immediate | undefined;
+    const flush = (): void => {
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
+      if (batch.length === 0 || abort.signal.aborted) return;
+      conn.send({ stream: id, lines: batch });
+      batch = [];
+      bytes = 0;
+    };
+    try {
+      for await (const line of lines) {
+        if (abort.signal.aborted) break;
+        batch.push(line);
+        bytes += line.length;
+        if (bytes >= LOG_BATCH_BYTES) {
+          flush();
+          await conn.writable();
+        } else {
+          scheduled ??= setImmediate(flush);
+        }
+      }
+      flush();
+      if (!abort.signal.aborted) conn.send({ stream: id, done: true });
+    } catch (e) {
+      flush();
+      if (!abort.signal.aborted) conn.send({ stream: id, error: toApiError(e).toStatus() });
+    } finally {
+      conn.signal.removeEventListener('abort', onConnAbort);
+      conn.removeStream(id, stream);
+    }
+  };
+  return {
+    result: { stream: id },
+    after: () => {
+      pump().catch((e: unknown) => conn.log.error({ err: e, stream: id }, 'log stream failed'));
+    },
+  };
+}
