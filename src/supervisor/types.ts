@@ -77,6 +77,11 @@ export interface ChildSpec<S, M> extends Partial<RestartPolicy> {
   readonly shutdownMs?: number | 'infinity';
   /** Messages held while init runs; overflow goes to dead letters. Default 1000. */
   readonly stashCapacity?: number;
+  /**
+   * How THIS actor's children are stopped: 'in_order' (default, OTP) one at a time in reverse creation
+   * order; 'parallel' all at once under one deadline (OTP's dynamic supervisors), each still leaf-first.
+   */
+  readonly stopChildren?: 'in_order' | 'parallel';
 }
 
 export interface StopOptions {
@@ -121,13 +126,48 @@ export interface ActorContext<M> {
 
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
+  /** `unref`: the timer must not keep the process alive (safety nets: deadlines, ask timeouts). */
+  setTimeout(fn: () => void, ms: number, opts?: { readonly unref?: boolean }): unknown;
   clearTimeout(handle: unknown): void;
+}
+
+/** A clock that only moves when told to (deterministic tests). */
+export interface ManualClock extends Clock {
+  /** Moves time forward by `ms`, firing every due timer in (due time, creation) order. */
+  advance(ms: number): void;
+  /** Number of timers not yet fired or cleared. */
+  readonly pending: number;
 }
 
 export interface DeadLetter {
   readonly path: string;
   readonly msg: unknown;
+}
+
+/** Lifecycle events, for tests and `rdd debug` (the same facts as the lifecycle log lines). */
+export type KernelEvent =
+  | { readonly type: 'spawned'; readonly path: string }
+  | { readonly type: 'started'; readonly path: string; readonly incarnation: number }
+  | { readonly type: 'crashed'; readonly path: string; readonly incarnation: number; readonly error: unknown }
+  | {
+      readonly type: 'restarting';
+      readonly path: string;
+      /** The incarnation that ended. */
+      readonly incarnation: number;
+      readonly attempt: number;
+      readonly delayMs: number;
+      /** The actor whose failure caused this restart (itself, or a sibling under one_for_all/rest_for_one). */
+      readonly trigger: string;
+    }
+  | { readonly type: 'intensity_exceeded'; readonly path: string; readonly max: number; readonly withinMs: number }
+  | { readonly type: 'shutdown_timeout'; readonly path: string; readonly timeoutMs: number }
+  | { readonly type: 'finalize_failed'; readonly path: string; readonly incarnation: number; readonly error: unknown }
+  | { readonly type: 'stopped'; readonly path: string; readonly reason: Reason; readonly ms: number };
+
+export interface ShutdownOptions {
+  readonly timeoutMs: number;
+  /** Default 'drain': every actor handles the mail already queued before it stops. */
+  readonly mode?: 'drain' | 'now';
 }
 
 export interface Kernel {
@@ -137,8 +177,10 @@ export interface Kernel {
   ask<M, R>(ref: ActorRef<M>, make: (reply: (r: R) => void) => M, timeoutMs: number): Promise<R>;
   stop(ref: ActorRef<never>, opts?: StopOptions): Promise<Reason>;
   /** Stops every top-level actor leaf-first in reverse creation order; aborts what outlives the deadline. */
-  shutdown(opts: { timeoutMs: number }): Promise<void>;
+  shutdown(opts: ShutdownOptions): Promise<void>;
   readonly deadLetters: { readonly count: number; on(fn: (d: DeadLetter) => void): () => void };
+  /** Subscribes to lifecycle events; returns the unsubscribe function. A throwing listener is logged. */
+  inspect(fn: (ev: KernelEvent) => void): () => void;
   readonly log: Logger;
   readonly clock: Clock;
 }
@@ -150,4 +192,15 @@ export interface KernelOptions {
   readonly random?: () => number;
   /** Defaults for every spawned actor's restart policy. */
   readonly defaults?: Partial<RestartPolicy>;
+  /** Minimum interval between two `dead_letters` log lines. Default 1000 ms. */
+  readonly deadLetterLogIntervalMs?: number;
+}
+
+export interface ProcessGuardOptions {
+  /** Budget for the ordered shutdown after a fatal error. Default 10000 ms. */
+  readonly timeoutMs?: number;
+  /** Default 1. */
+  readonly exitCode?: number;
+  /** Default process.exit (tests inject their own). */
+  readonly exit?: (code: number) => void;
 }
