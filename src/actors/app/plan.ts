@@ -1,0 +1,205 @@
+// The App planner: one next action from (App, its namespace, VM `rd`, the ConfigMaps, the rendered
+// template, now). Pure; the App actor performs the action and plans again (rdd-anchor.md §3.4, §2.5A).
+import {
+  APP_VM_NAME,
+  CLEANUP_FINALIZER,
+  DEFAULT_APP_NAMESPACE,
+  TEMPLATE_KEY,
+  controllerOf,
+  findCondition,
+  hasFinalizer,
+  isBeingDeleted,
+  ownedByFinalizer,
+  rfc3339,
+  type App,
+  type Condition,
+  type ConfigMap,
+  type LimaVM,
+  type Namespace,
+} from '../../api/index.js';
+import { computeSettled, mirrorConditions } from './settled.js';
+
+export type AppOp =
+  | { readonly kind: 'choosePort' }
+  | { readonly kind: 'createVM'; readonly template: string }
+  | { readonly kind: 'syncTemplate'; readonly template: string; readonly configMap: string };
+
+export type AppAction =
+  | { readonly kind: 'none'; readonly why: string; readonly requeueAfterMs?: number }
+  | { readonly kind: 'addCleanupFinalizer' }
+  | { readonly kind: 'removeCleanupFinalizer' }
+  | { readonly kind: 'createNamespace'; readonly name: string }
+  | { readonly kind: 'op'; readonly op: AppOp }
+  | { readonly kind: 'ensureInputConfigMap'; readonly template: string }
+  | { readonly kind: 'deleteInputConfigMap' }
+  | { readonly kind: 'setVMRunning'; readonly running: boolean }
+  | { readonly kind: 'releaseVM' }
+  | { readonly kind: 'deleteVM' }
+  | { readonly kind: 'deleteOwned' }
+  | { readonly kind: 'deleteNamespace'; readonly name: string }
+  | { readonly kind: 'status'; readonly why: string; readonly conditions: Condition[]; readonly kubernetesPort?: number };
+
+export interface AppPlanInput {
+  readonly app: App;
+  readonly namespace: Namespace | undefined;
+  /** LimaVM `rd` in the App's namespace. */
+  readonly vm: LimaVM | undefined;
+  /** The input ConfigMap `rd` (temporary: deleted once the VM exists). */
+  readonly inputCM: ConfigMap | undefined;
+  /** The VM's template ConfigMap (`rd-template`), once the VM reported it. */
+  readonly templateCM: ConfigMap | undefined;
+  /** The desired template; undefined while the Kubernetes port is still to be chosen. */
+  readonly rendered: string | undefined;
+  /** Objects owned by the App other than the VM, the input ConfigMap and the namespace. */
+  readonly ownedCount: number;
+  /** Nothing but App-owned objects lives in the namespace. */
+  readonly namespaceEmpty: boolean;
+  readonly op: AppOp | undefined;
+  readonly now: number;
+  readonly childTeardownMs: number;
+  /** What the App's own actor failure bookkeeping says (a crashed VM actor), if anything. */
+  readonly childFailure?: string;
+  /** The last failed create of the VM (e.g. its template was rejected), until the next attempt. */
+  readonly createError?: string;
+  /** No VM create before this time (backoff after a failed create). */
+  readonly retryAt?: number;
+}
+
+const OWNED_BY_APP = ownedByFinalizer('App');
+const none = (why: string, requeueAfterMs?: number): AppAction =>
+  requeueAfterMs === undefined ? { kind: 'none', why } : { kind: 'none', why, requeueAfterMs };
+
+export function appNamespace(app: App): string {
+  return app.spec.namespace || DEFAULT_APP_NAMESPACE;
+}
+
+export function planApp(i: AppPlanInput): AppAction {
+  return isBeingDeleted(i.app) ? planAppDeletion(i) : planAppLive(i);
+}
+
+function planAppDeletion(i: AppPlanInput): AppAction {
+  const { app, vm, inputCM, namespace, now } = i;
+  if (i.op?.kind === 'createVM') return none('a VM create is in flight; deleting it once it lands');
+  if (vm) {
+    // Release first, whether or not the VM is already Terminating: the App never holds it hostage.
+    if (hasFinalizer(vm, OWNED_BY_APP)) return { kind: 'releaseVM' };
+    if (!isBeingDeleted(vm)) return { kind: 'deleteVM' };
+    const since = Date.parse(vm.metadata.deletionTimestamp ?? '');
+    const waited = Number.isFinite(since) ? now - since : 0;
+    if (waited > i.childTeardownMs) {
+      const vmDeleting = findCondition(vm.status?.conditions, 'Deleting');
+      const detail = vmDeleting ? `: ${vmDeleting.message}` : '';
+      const conds = setOwn(app, {
+        type: 'Deleting',
+        status: 'False',
+        reason: 'ChildTeardownStuck',
+        message: `LimaVM "${vm.metadata.name}" has not finished its teardown after ${Math.round(waited / 1000)}s${detail}; still retrying`,
+        observedGeneration: app.metadata.generation,
+      }, now);
+      if (conds) return { kind: 'status', why: 'child teardown stuck', conditions: conds };
+      return none('waiting for the stuck LimaVM teardown', 5_000);
+    }
+    return none('waiting for the LimaVM to be gone', Math.max(1_000, i.childTeardownMs - waited + 1));
+  }
+  if (inputCM) return { kind: 'deleteInputConfigMap' };
+  if (i.ownedCount > 0) return { kind: 'deleteOwned' };
+  if (namespace && !isBeingDeleted(namespace) && controllerOf(namespace)?.uid === app.metadata.uid && i.namespaceEmpty) {
+    return { kind: 'deleteNamespace', name: namespace.metadata.name };
+  }
+  if (hasFinalizer(app, CLEANUP_FINALIZER)) return { kind: 'removeCleanupFinalizer' };
+  return none('waiting for the App to disappear');
+}
+
+function planAppLive(i: AppPlanInput): AppAction {
+  const { app, namespace, vm, inputCM, templateCM, rendered, op } = i;
+  if (!hasFinalizer(app, CLEANUP_FINALIZER)) return { kind: 'addCleanupFinalizer' };
+  const ns = appNamespace(app);
+  if (!namespace) return { kind: 'createNamespace', name: ns };
+  const gen = app.metadata.generation;
+  if (isBeingDeleted(namespace)) {
+    return statusIfChanged(i, undefined, `namespace "${ns}" is being deleted; delete the App resource instead`);
+  }
+
+  if (vm && isBeingDeleted(vm)) {
+    // The guard was bypassed: let the VM go, then recreate it (never mirror a dying VM's state).
+    if (hasFinalizer(vm, OWNED_BY_APP)) return { kind: 'releaseVM' };
+    return statusIfChanged(i, undefined, `LimaVM "${APP_VM_NAME}" is being deleted; it will be recreated once it is gone`);
+  }
+
+  const k8s = app.spec.kubernetes?.enabled === true;
+  const port = app.status?.kubernetesPort ?? 0;
+  if (k8s && port === 0) return op?.kind === 'choosePort' ? none('choosing a port') : { kind: 'op', op: { kind: 'choosePort' } };
+  if (!k8s && port !== 0) return statusWith(i, 0);
+  if (rendered === undefined) return none('template not renderable yet');
+
+  if (!vm) {
+    if (op?.kind === 'createVM') return none('VM create in flight');
+    if (i.createError !== undefined && i.retryAt !== undefined && i.now < i.retryAt) {
+      const st = statusIfChanged(i, undefined, undefined, true, { reason: 'CreateFailed', message: i.createError });
+      return st.kind === 'status' ? st : none('VM create backoff', i.retryAt - i.now);
+    }
+    if (inputCM?.data?.[TEMPLATE_KEY] !== rendered) return { kind: 'ensureInputConfigMap', template: rendered };
+    return { kind: 'op', op: { kind: 'createVM', template: rendered } };
+  }
+  if (inputCM) return { kind: 'deleteInputConfigMap' };
+  if (vm.spec.running && !app.spec.running) return { kind: 'setVMRunning', running: false };
+
+  let templateUpToDate = true;
+  const created = findCondition(vm.status?.conditions, 'Created')?.status === 'True';
+  if (templateCM) {
+    if (templateCM.data?.[TEMPLATE_KEY] !== rendered) {
+      if (op?.kind === 'syncTemplate') return none('template sync in flight');
+      return { kind: 'op', op: { kind: 'syncTemplate', template: rendered, configMap: templateCM.metadata.name } };
+    }
+    templateUpToDate = !created || templateCM.metadata.resourceVersion === vm.status?.observedTemplateResourceVersion;
+  } else if (created) {
+    templateUpToDate = false; // the VM reported no template ConfigMap yet
+  }
+  if (!vm.spec.running && app.spec.running) return { kind: 'setVMRunning', running: true };
+  void gen;
+  return statusIfChanged(i, vm, undefined, templateUpToDate);
+}
+
+function setOwn(app: App, c: Condition | Omit<Condition, 'lastTransitionTime'>, now: number): Condition[] | undefined {
+  const conds = (app.status?.conditions ?? []).map((x) => ({ ...x }));
+  const cur = conds.find((x) => x.type === c.type);
+  if (cur && cur.status === c.status && cur.reason === c.reason && cur.message === c.message && cur.observedGeneration === c.observedGeneration) {
+    return undefined;
+  }
+  const ltt = cur && cur.status === c.status ? cur.lastTransitionTime : rfc3339(now);
+  const next: Condition = { ...c, lastTransitionTime: ltt };
+  return cur ? conds.map((x) => (x.type === c.type ? next : x)) : [...conds, next];
+}
+
+function statusWith(i: AppPlanInput, kubernetesPort: number): AppAction {
+  return { kind: 'status', why: 'kubernetes port', conditions: (i.app.status?.conditions ?? []).map((c) => ({ ...c })), kubernetesPort };
+}
+
+/** Mirrors `vm` (or nothing), computes Settled, and returns a status action only if anything changed. */
+function statusIfChanged(
+  i: AppPlanInput,
+  vm: LimaVM | undefined,
+  waitingFor?: string,
+  templateUpToDate = true,
+  failure?: { reason: string; message: string },
+): AppAction {
+  const { app, now } = i;
+  const gen = app.metadata.generation;
+  let conds = mirrorConditions(app.status?.conditions ?? [], vm, gen).filter((c) => c.type !== 'Deleting');
+  const settled = failure
+    ? { type: 'Settled', status: 'False' as const, reason: failure.reason, message: failure.message, observedGeneration: gen }
+    : computeSettled({
+    generation: gen,
+    desiredRunning: app.spec.running,
+    templateUpToDate,
+    vm,
+    ...(i.childFailure
+      ? { waitingFor: i.childFailure }
+      : waitingFor !== undefined ? { waitingFor } : {}),
+  });
+  const withSettled = setOwn({ ...app, status: { ...app.status, conditions: conds } }, settled, now);
+  if (withSettled) conds = withSettled;
+  const before = JSON.stringify(app.status?.conditions ?? []);
+  if (JSON.stringify(conds) === before) return none('steady');
+  return { kind: 'status', why: 'conditions changed', conditions: conds };
+}

@@ -1,0 +1,29 @@
+// Messages a LimaVM actor handles.
+import type { HostagentEvent, StartOutcome, StopOutcome } from '../../lima/types.js';
+import type { Result } from '../../supervisor/types.js';
+import type { OpRequest } from './plan.js';
+
+export type OpOutcome =
+  | { readonly kind: 'created' }
+  | { readonly kind: 'started'; readonly outcome: StartOutcome }
+  | { readonly kind: 'stopped'; readonly outcome: StopOutcome }
+  | { readonly kind: 'deleted' };
+
+export interface ShutdownReply {
+  readonly name: string;
+  readonly forced: boolean;
+  readonly stopped: boolean;
+}
+
+export type VmMsg =
+  /** The store says the VM (or its template ConfigMap) changed. Coalesced by the registry. */
+  | { readonly t: 'changed' }
+  /** A timer fired (backoff, requeue). */
+  | { readonly t: 'reconcile'; readonly cause: string }
+  | { readonly t: 'opDone'; readonly id: number; readonly op: OpRequest; readonly result: Result<OpOutcome> }
+  /** From the watcher child; `gen` identifies which watcher (older ones are ignored). */
+  | { readonly t: 'hostagent'; readonly gen: number; readonly ev: HostagentEvent }
+  /** Daemon shutdown: stop the hostagent gracefully within graceMs, then reply. */
+  | { readonly t: 'shutdown'; readonly graceMs: number; readonly reply: (r: ShutdownReply) => void }
+  /** Introspection for tests and `rdd` debugging. */
+  | { readonly t: 'inspect'; readonly reply: (s: unknown) => void };

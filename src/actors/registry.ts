@@ -1,0 +1,59 @@
+// Which actor owns which object (by uid), and coalesced "your object changed" notifications:
+// while a notification is queued for an actor, further changes add nothing to its mailbox.
+import type { ActorRef } from '../supervisor/types.js';
+
+export interface Notice {
+  readonly t: 'changed';
+}
+
+interface Entry<M> {
+  readonly ref: ActorRef<M>;
+  pending: boolean;
+}
+
+/** M is the actors' message type; it must include Notice. */
+export class ActorRegistry<M = Notice> {
+  private readonly byUid = new Map<string, Entry<M>>();
+
+  register(uid: string, ref: ActorRef<M>): void {
+    this.byUid.set(uid, { ref, pending: false });
+  }
+
+  unregister(uid: string, ref?: ActorRef<M>): void {
+    const e = this.byUid.get(uid);
+    if (e && (!ref || e.ref === ref)) this.byUid.delete(uid);
+  }
+
+  has(uid: string): boolean {
+    return this.byUid.has(uid);
+  }
+
+  get(uid: string): ActorRef<M> | undefined {
+    return this.byUid.get(uid)?.ref;
+  }
+
+  /** Tells the actor of `uid` that its object changed; false if no actor is registered. */
+  notify(uid: string): boolean {
+    const e = this.byUid.get(uid);
+    if (!e) return false;
+    if (!e.pending) {
+      e.pending = true;
+      (e.ref as unknown as ActorRef<Notice>).tell({ t: 'changed' });
+    }
+    return true;
+  }
+
+  /** Called by the actor when it takes the notification, before it reads the store. */
+  taken(uid: string): void {
+    const e = this.byUid.get(uid);
+    if (e) e.pending = false;
+  }
+
+  uids(): string[] {
+    return [...this.byUid.keys()];
+  }
+
+  refs(): Array<ActorRef<M>> {
+    return [...this.byUid.values()].map((e) => e.ref);
+  }
+}

@@ -1,0 +1,186 @@
+// The daemon: builds the store, admission, Lima driver, actor tree and gateway for one instance,
+// and shuts them down in order: stop accepting writes, stop every hostagent in parallel within the
+// grace period, stop the actors leaf-first, close the gateway, close the store last.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
+import { createApi, defaultHooks } from '../admission/index.js';
+import type { Api } from '../admission/types.js';
+import { appHooks } from '../actors/app/admission.js';
+import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
+import { loadK3sVersions } from '../actors/app/versions.js';
+import { gcBehavior } from '../actors/gc.js';
+import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
+import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';
+import { namespaceBehavior, namespaceHooks } from '../actors/namespaces.js';
+import { ActorRegistry } from '../actors/registry.js';
+import { Router } from '../actors/router.js';
+import { kindSupervisor } from '../actors/supervisors.js';
+import { createLimaDriver, resolveLimactl } from '../lima/index.js';
+import type { LimaDriver } from '../lima/types.js';
+import type { Logger } from '../log.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { createKernel } from '../supervisor/index.js';
+import type { Kernel } from '../supervisor/types.js';
+import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
+import type { DaemonConfig } from './config.js';
+import { liveHostInfo } from './host.js';
+import { checkSocketPaths, type Instance, type Paths } from './instance.js';
+import { VERSION } from './version.js';
+
+export interface Daemon {
+  readonly store: Store;
+  readonly api: Api;
+  readonly kernel: Kernel;
+  readonly driver: LimaDriver;
+  readonly gateway: Gateway;
+  readonly limaVersion: string | undefined;
+  /** Resolves once the daemon has shut down (by shutdown() or a fatal error). */
+  readonly done: Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface DaemonOptions {
+  readonly instance: Instance;
+  readonly paths: Paths;
+  readonly config: DaemonConfig;
+  readonly log: Logger;
+  /** Crash points for tests (RDD_FAULT_POINT). */
+  readonly faultPoint?: (name: string) => void;
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const { paths, config, log, instance } = o;
+  checkSocketPaths(paths);
+  for (const d of [paths.dir, paths.logDir, paths.shortDir, paths.limaHome]) mkdirSync(d, { recursive: true, mode: 0o700 });
+
+  const binary = resolveLimactl({ env: process.env, ...(config.limactl ? { configured: config.limactl } : {}) });
+  const driver = createLimaDriver({ limaHome: paths.limaHome, binary, log: log.child({ component: 'lima' }), env: { ...config.limactlEnv } });
+  const limaVersion = await driver.version().catch((e: unknown) => {
+    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'limactl --version failed');
+    return undefined;
+  });
+  log.info({ lima: binary.kind, path: binary.path, version: limaVersion }, binary.kind === 'simulator'
+    ? 'Lima is not installed: using the bundled Lima simulator'
+    : 'using limactl');
+
+  const store = openStore({ path: paths.store, log: log.child({ component: 'store' }), compaction: { keep: config.compactKeep, intervalMs: 60_000 } });
+  const hooks = [
+    ...namespaceHooks(),
+    ...defaultHooks({ templateValidator: { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) } }),
+    ...appHooks({ host: liveHostInfo, versions: loadK3sVersions(), ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}) }),
+  ];
+  const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
+  try {
+    api.sync.create({ apiVersion: CORE_API_VERSION, kind: NAMESPACE_KIND, metadata: { name: DEFAULT_APP_NAMESPACE } });
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+
+  const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
+  const random = Math.random;
+  const vms = new ActorRegistry<VmMsg>();
+  const apps = new ActorRegistry<AppMsg>();
+  const vmCfg: VmConfig = {
+    stopGraceMs: config.stopGraceMs,
+    deleteGraceMs: config.deleteGraceMs,
+    crashLoop: config.crashLoop,
+    adoptTimeoutMs: config.adoptTimeoutMs,
+    startTimeoutMs: config.startTimeoutMs,
+    backoff: config.backoff,
+    ...(config.watcherPollMs !== undefined ? { watcherPollMs: config.watcherPollMs } : {}),
+  };
+  const vmDeps = { store, api, driver, registry: vms, cfg: vmCfg, random };
+
+  const generationOf = (kind: string) => (x: { namespace: string; name: string; uid: string }) => {
+    const obj = store.get(kind, x.namespace, x.name);
+    return obj && obj.metadata.uid === x.uid ? obj.metadata.generation : undefined;
+  };
+  const appSupervisor = kernel.spawn({
+    name: 'apps',
+    shutdownMs: 'infinity',
+    behavior: kindSupervisor({
+      registry: apps,
+      generationOf: generationOf(APP_KIND),
+      childSpec: (x, self) => ({
+        name: `app-${x.uid}`,
+        behavior: appBehavior(x.uid, x.name, {
+          store, api, registry: apps, random,
+          instance: { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket },
+          cfg: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
+          vm: vmDeps,
+          onGone: (uid) => self.tell({ t: 'gone', uid }),
+          ...(o.faultPoint ? { faultPoint: o.faultPoint } : {}),
+        }),
+      }) as never,
+    }),
+  });
+  const vmSupervisor = kernel.spawn({
+    name: 'limavms',
+    shutdownMs: 'infinity',
+    behavior: kindSupervisor({
+      registry: vms,
+      generationOf: generationOf(LIMAVM_KIND),
+      childSpec: (x, self) => ({
+        name: `limavm-${x.uid}`,
+        behavior: limaVMBehavior(x, { ...vmDeps, onGone: (uid) => self.tell({ t: 'gone', uid }) }),
+      }) as never,
+    }),
+  });
+  const gc = kernel.spawn({ name: 'gc', behavior: gcBehavior({ store, api }) });
+  const namespaces = kernel.spawn({ name: 'namespaces', behavior: namespaceBehavior({ store, api }) });
+  const router = new Router({ store, apps, vms, appSupervisor, vmSupervisor, namespaces, gc });
+  router.start();
+
+  const gateway = await startGateway({
+    api,
+    store,
+    log: log.child({ component: 'gateway' }),
+    port: config.port,
+    socketPath: paths.gatewaySocket,
+    endpointFile: paths.endpointFile,
+    info: {
+      version: VERSION,
+      protocol: PROTOCOL_VERSION,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      instance: instance.name,
+      lima: { kind: binary.kind, path: binary.path, ...(limaVersion ? { version: limaVersion } : {}) },
+    },
+    logs: fileLogSource((name, stream) => join(driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
+    ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
+  });
+  log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let shuttingDown: Promise<void> | undefined;
+
+  async function shutdown(reason: string): Promise<void> {
+    shuttingDown ??= (async () => {
+      const t0 = Date.now();
+      log.info({ reason, vms: vms.uids().length }, 'shutting down');
+      await gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'gateway close failed'));
+      router.stop();
+      // Every hostagent is interrupted at once and gets the same grace period: N VMs take about
+      // the time of one.
+      const grace = config.shutdownGraceMs;
+      const replies = await Promise.allSettled(
+        vms.refs().map((ref) =>
+          kernel.ask<VmMsg, ShutdownReply>(ref, (reply) => ({ t: 'shutdown', graceMs: grace, reply }), grace + 15_000),
+        ),
+      );
+      const forced = replies.filter((r) => r.status === 'fulfilled' && r.value.forced).length;
+      const failed = replies.filter((r) => r.status === 'rejected').length;
+      log.info({ vms: replies.length, forced, failed, ms: Date.now() - t0 }, 'VMs stopped');
+      await kernel.shutdown({ timeoutMs: 10_000 });
+      store.close();
+      log.info({ ms: Date.now() - t0 }, 'shutdown complete');
+      resolveDone();
+    })();
+    return shuttingDown;
+  }
+
+  return { store, api, kernel, driver, gateway, limaVersion, done, shutdown };
+}

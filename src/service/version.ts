@@ -1,0 +1,6 @@
+// The daemon's and CLI's version, from package.json (the CLI refuses an incompatible daemon).
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export const VERSION: string = pkg.version;
