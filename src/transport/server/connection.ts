@@ -25,6 +25,8 @@ export interface ConnectionStats {
   readonly bufferedAmount: number;
   readonly sent: number;
   readonly conflated: number;
+  /** True once a close frame was sent or received. */
+  readonly closing: boolean;
 }
 
 export class Connection implements ConnectionPort {
@@ -95,6 +97,7 @@ export class Connection implements ConnectionPort {
       bufferedAmount: this.ws.bufferedAmount,
       sent: this.outbound.counters.sent,
       conflated: this.outbound.counters.merged,
+      closing: this.ws.readyState !== WebSocket.OPEN,
     };
   }
 
