@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
 import { createApi, defaultHooks } from '../admission/index.js';
-import type { Api } from '../admission/types.js';
+import type { Api, TemplateValidator } from '../admission/types.js';
+import { limaVMParamsHook } from '../admission/hooks/limavm-params.js';
 import { appHooks } from '../actors/app/admission.js';
 import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
 import { loadK3sVersions } from '../actors/app/versions.js';
@@ -29,28 +30,34 @@ import { liveHostInfo } from './host.js';
 import { checkSocketPaths, type Instance, type Paths } from './instance.js';
 import { VERSION } from './version.js';
 
-export interface Daemon {
+export interface Core {
   readonly store: Store;
   readonly api: Api;
   readonly kernel: Kernel;
   readonly driver: LimaDriver;
-  readonly gateway: Gateway;
+  readonly vms: ActorRegistry<VmMsg>;
+  readonly apps: ActorRegistry<AppMsg>;
   readonly limaVersion: string | undefined;
-  /** Resolves once the daemon has shut down (by shutdown() or a fatal error). */
-  readonly done: Promise<void>;
-  shutdown(reason: string): Promise<void>;
+  /** Interrupts every hostagent at once, each bounded by `graceMs`, then forced. */
+  stopVMs(graceMs: number): Promise<{ vms: number; forced: number; failed: number }>;
+  /** Stops the actors (leaf-first) and closes the store. Hostagents are left running. */
+  close(): Promise<void>;
 }
 
-export interface DaemonOptions {
+export interface CoreOptions {
   readonly instance: Instance;
   readonly paths: Paths;
   readonly config: DaemonConfig;
   readonly log: Logger;
   /** Crash points for tests (RDD_FAULT_POINT). */
   readonly faultPoint?: (name: string) => void;
+  /** A store to use instead of opening paths.store (tests inject faults through it). */
+  readonly wrapStore?: (s: Store) => Store;
+  readonly random?: () => number;
 }
 
-export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+/** The store, admission, Lima driver and actor tree of one instance: the daemon without the gateway. */
+export async function startCore(o: CoreOptions): Promise<Core> {
   const { paths, config, log, instance } = o;
   checkSocketPaths(paths);
   for (const d of [paths.dir, paths.logDir, paths.shortDir, paths.limaHome]) mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -65,10 +72,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     ? 'Lima is not installed: using the bundled Lima simulator'
     : 'using limactl');
 
-  const store = openStore({ path: paths.store, log: log.child({ component: 'store' }), compaction: { keep: config.compactKeep, intervalMs: 60_000 } });
+  const opened = openStore({ path: paths.store, log: log.child({ component: 'store' }), compaction: { keep: config.compactKeep, intervalMs: 60_000 } });
+  const store = o.wrapStore ? o.wrapStore(opened) : opened;
+  const templateValidator: TemplateValidator = { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) };
   const hooks = [
     ...namespaceHooks(),
-    ...defaultHooks({ templateValidator: { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) } }),
+    ...defaultHooks({ templateValidator }),
+    limaVMParamsHook(templateValidator),
     ...appHooks({ host: liveHostInfo, versions: loadK3sVersions(), ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}) }),
   ];
   const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
@@ -79,7 +89,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   }
 
   const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
-  const random = Math.random;
+  const random = o.random ?? Math.random;
   const vms = new ActorRegistry<VmMsg>();
   const apps = new ActorRegistry<AppMsg>();
   const vmCfg: VmConfig = {
@@ -133,9 +143,46 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const router = new Router({ store, apps, vms, appSupervisor, vmSupervisor, namespaces, gc });
   router.start();
 
+  async function stopVMs(graceMs: number) {
+    const replies = await Promise.allSettled(
+      vms.refs().map((ref) =>
+        kernel.ask<VmMsg, ShutdownReply>(ref, (reply) => ({ t: 'shutdown', graceMs, reply }), graceMs + 15_000),
+      ),
+    );
+    return {
+      vms: replies.length,
+      forced: replies.filter((r) => r.status === 'fulfilled' && r.value.forced).length,
+      failed: replies.filter((r) => r.status === 'rejected').length,
+    };
+  }
+
+  let closed: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closed ??= (async () => {
+      router.stop();
+      await kernel.shutdown({ timeoutMs: 10_000 });
+      store.close();
+    })();
+    return closed;
+  }
+
+  return { store, api, kernel, driver, vms, apps, limaVersion, stopVMs, close };
+}
+
+export interface Daemon extends Core {
+  readonly gateway: Gateway;
+  /** Resolves once the daemon has shut down. */
+  readonly done: Promise<void>;
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function startDaemon(o: CoreOptions): Promise<Daemon> {
+  const { paths, config, log, instance } = o;
+  const core = await startCore(o);
+  const binary = core.driver.binary;
   const gateway = await startGateway({
-    api,
-    store,
+    api: core.api,
+    store: core.store,
     log: log.child({ component: 'gateway' }),
     port: config.port,
     socketPath: paths.gatewaySocket,
@@ -146,9 +193,9 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       instance: instance.name,
-      lima: { kind: binary.kind, path: binary.path, ...(limaVersion ? { version: limaVersion } : {}) },
+      lima: { kind: binary.kind, path: binary.path, ...(core.limaVersion ? { version: core.limaVersion } : {}) },
     },
-    logs: fileLogSource((name, stream) => join(driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
+    logs: fileLogSource((name, stream) => join(core.driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
   });
   log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');
@@ -157,30 +204,21 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const done = new Promise<void>((r) => (resolveDone = r));
   let shuttingDown: Promise<void> | undefined;
 
-  async function shutdown(reason: string): Promise<void> {
+  function shutdown(reason: string): Promise<void> {
     shuttingDown ??= (async () => {
       const t0 = Date.now();
-      log.info({ reason, vms: vms.uids().length }, 'shutting down');
+      log.info({ reason, vms: core.vms.uids().length }, 'shutting down');
+      // Stop accepting client writes first; in-flight requests finish.
       await gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'gateway close failed'));
-      router.stop();
-      // Every hostagent is interrupted at once and gets the same grace period: N VMs take about
-      // the time of one.
-      const grace = config.shutdownGraceMs;
-      const replies = await Promise.allSettled(
-        vms.refs().map((ref) =>
-          kernel.ask<VmMsg, ShutdownReply>(ref, (reply) => ({ t: 'shutdown', graceMs: grace, reply }), grace + 15_000),
-        ),
-      );
-      const forced = replies.filter((r) => r.status === 'fulfilled' && r.value.forced).length;
-      const failed = replies.filter((r) => r.status === 'rejected').length;
-      log.info({ vms: replies.length, forced, failed, ms: Date.now() - t0 }, 'VMs stopped');
-      await kernel.shutdown({ timeoutMs: 10_000 });
-      store.close();
+      // Every hostagent is interrupted at once with the same grace: N VMs take about the time of one.
+      const r = await core.stopVMs(config.shutdownGraceMs);
+      log.info({ ...r, ms: Date.now() - t0 }, 'VMs stopped');
+      await core.close();
       log.info({ ms: Date.now() - t0 }, 'shutdown complete');
       resolveDone();
     })();
     return shuttingDown;
   }
 
-  return { store, api, kernel, driver, gateway, limaVersion, done, shutdown };
+  return { ...core, gateway, done, shutdown };
 }
