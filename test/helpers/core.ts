@@ -85,7 +85,6 @@ export async function startTestCore(t: ExecutionContext, o: TestCoreOptions = {}
     until<T>(what: string, pred: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         let done = false;
-        let unsub: (() => void) | undefined;
         const check = () => {
           if (done) return;
           let v: T | undefined | false;
@@ -106,13 +105,13 @@ export async function startTestCore(t: ExecutionContext, o: TestCoreOptions = {}
           finish();
           reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
         }, timeoutMs);
+        const unsub = core.store.subscribe(() => setImmediate(check));
         function finish() {
           done = true;
           clearInterval(timer);
           clearTimeout(deadline);
-          unsub?.();
+          unsub();
         }
-        unsub = core.store.subscribe(() => setImmediate(check));
         check();
       });
     },
