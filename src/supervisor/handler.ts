@@ -7,7 +7,7 @@ import { Incarnation } from './context.js';
 import { undefinedState } from './errors.js';
 import { beginStop, fail } from './lifecycle.js';
 import { DEFAULT_STASH_CAPACITY } from './policy.js';
-import { InitDoneSignal, TerminatedSignal, isSignal, type Signal } from './signals.js';
+import { InitDoneSignal, StopSignal, TerminatedSignal, isSignal, type Signal } from './signals.js';
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v instanceof Promise ||
@@ -25,10 +25,8 @@ export function handle(rt: Runtime, cell: Cell, msg: unknown): Cell | Promise<Ce
 function onSignal(rt: Runtime, cell: Cell, sig: Signal): Cell | Promise<Cell> {
   switch (sig.kind) {
     case 'init':
-      if (cell.phase === 'pending' && cell.backoffTimer === undefined && cell.stopReq === undefined) {
-        return startInit(rt, cell);
-      }
-      return cell;
+      // A drain stop may be queued behind this init: the actor starts, drains, then stops.
+      return cell.phase === 'pending' && cell.backoffTimer === undefined ? startInit(rt, cell) : cell;
     case 'init_done':
       if (!current(cell, sig.inc) || cell.phase !== 'starting') return cell;
       sig.inc.pendingInit = undefined;
@@ -38,7 +36,9 @@ function onSignal(rt: Runtime, cell: Cell, sig: Signal): Cell | Promise<Cell> {
       }
       return startRunning(rt, cell, sig.inc, sig.result.value);
     case 'stop':
-      beginStop(rt, cell);
+      // During an async init, a drain stop waits its turn behind the stashed mail.
+      if (cell.phase === 'starting' && cell.stopReq?.begun === false && stashRoom(cell)) stash(rt, cell, sig);
+      else beginStop(rt, cell);
       return cell;
     case 'finish':
       rt.mailboxes.close(cell.box);
@@ -75,10 +75,11 @@ function deliver(rt: Runtime, cell: Cell, inc: Incarnation, msg: unknown): Cell 
   return cell;
 }
 
+const stashRoom = (cell: Cell) => (cell.stash?.length ?? 0) < (cell.spec.stashCapacity ?? DEFAULT_STASH_CAPACITY);
+
 function stash(rt: Runtime, cell: Cell, msg: unknown): void {
-  const cap = cell.spec.stashCapacity ?? DEFAULT_STASH_CAPACITY;
   const st = (cell.stash ??= []);
-  if (st.length < cap) st.push(msg);
+  if (stashRoom(cell)) st.push(msg);
   else if (!isSignal(msg)) rt.deadLetter(cell, msg, 'overflow');
   else rt.log.warn({ path: cell.path }, 'stash full: death notice dropped');
 }
@@ -131,8 +132,9 @@ function replay(rt: Runtime, cell: Cell, inc: Incarnation, queue: unknown[], fro
       return cell;
     }
     const m = queue[i];
-    let r: Cell | Promise<Cell>;
+    let r: Cell | Promise<Cell> = cell;
     if (m instanceof TerminatedSignal) r = m.inc === inc ? onTerminated(rt, cell, inc, m) : cell;
+    else if (m instanceof StopSignal) beginStop(rt, cell);
     else r = runUser(rt, cell, inc, m);
     if (r instanceof Promise) return r.then(() => replay(rt, cell, inc, queue, i + 1));
   }

@@ -55,7 +55,9 @@ export function requestStop(
     begun: false,
     drainTimer: undefined as unknown,
   });
-  if (mode === 'now' || cell.phase !== 'running') {
+  // Between restart attempts there is no mail to drain (it is stashed): stop at once (OTP).
+  const betweenAttempts = cell.phase === 'restarting' || (cell.phase === 'pending' && cell.backoffTimer !== undefined);
+  if (mode === 'now' || betweenAttempts) {
     beginStop(rt, cell);
   } else {
     rt.mailboxes.post(cell.box, STOP);

@@ -118,3 +118,31 @@ test('a stop during a restart backoff is handled at once, not after the delay', 
   t.is(finalized, 1);
   t.is(a.incarnation, 0);
 });
+
+test('a drain stop during an async init waits for init, handles the stash, then stops', async (t) => {
+  const { k, events } = kernelFor(t);
+  const gate = deferred<number[]>();
+  const seen: number[] = [];
+  const finalState = deferred<unknown>();
+  const a = k.spawn<number[], Msg>({
+    name: 'a',
+    behavior: {
+      init: () => gate.promise,
+      receive: (s, m) => {
+        if (m.t === 'add') seen.push(m.v);
+        return m.t === 'add' ? [...s, m.v] : s;
+      },
+      finalize: (s) => finalState.resolve(s),
+    },
+  });
+  a.tell({ t: 'add', v: 1 });
+  a.tell({ t: 'add', v: 2 });
+  await until(() => count(events, 'spawned') === 1, 'spawned');
+  const stopped = k.stop(a, { reason: 'deleted' });
+  a.tell({ t: 'add', v: 3 }); // after the stop request: a dead letter
+  gate.resolve([0]);
+  t.is(await stopped, 'deleted');
+  t.deepEqual(seen, [1, 2]);
+  t.deepEqual(await finalState.promise, [0, 1, 2]);
+  await until(() => k.deadLetters.count === 1, 'late mail dead-lettered');
+});
