@@ -1,0 +1,386 @@
+// `rdd limavm …`: LimaVM lifecycle from the command line. NAME lookups span every namespace
+// (LimaVM names are unique across namespaces, being Lima instance names).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { Command } from 'commander';
+import {
+  CONFIGMAP_KIND,
+  CORE_API_VERSION,
+  LIMAVM_API_VERSION,
+  LIMAVM_KIND,
+  RESET_REQUESTED_ANNOTATION,
+  RESTART_REQUESTED_ANNOTATION,
+  TEMPLATE_KEY,
+  findCondition,
+  isNotFound,
+  rfc3339,
+  type Condition,
+  type LimaVM,
+  type Resource,
+} from '../../api/index.js';
+import { resolveLimactl } from '../../lima/driver/resolve.js';
+import { loadDaemonConfig } from '../../service/config.js';
+import type { Cli, Session } from '../context.js';
+import { ChildExit, CliError, usageError } from '../exit.js';
+import { classifyTemplateArg } from '../template-arg.js';
+import { DONE, type Verdict } from '../wait/wait.js';
+import { FailureTracker, conditionReached, gone, resetDone, restartCountAbove } from '../wait/predicates.js';
+import { runWait } from '../wait/run.js';
+import { collect, nonNegativeIntArg, waitOptions, type WaitFlags } from './options.js';
+
+const PARAM_KEY = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+const conds = (o: Resource | undefined): Condition[] | undefined => (o?.status as { conditions?: Condition[] } | undefined)?.conditions;
+
+/** `K=V` pairs; with `allowRemove`, `K=` means "remove K" (null in the merge patch). */
+export function parseParams(args: readonly string[], allowRemove: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    if (eq < 0) throw usageError(`invalid parameter "${a}": expected KEY=VALUE format`);
+    const k = a.slice(0, eq);
+    const v = a.slice(eq + 1);
+    if (!PARAM_KEY.test(k)) throw usageError(`invalid parameter name "${k}": use a letter followed by letters, digits or "_"`);
+    out[k] = allowRemove && v === '' ? null : v;
+  }
+  return out;
+}
+
+/** The LimaVM named `name` in whichever namespace holds it. */
+export async function findVM(s: Session, name: string): Promise<LimaVM> {
+  const list = await s.client.list<LimaVM>(LIMAVM_KIND, { name });
+  const vm = list.items.find((i) => i.metadata.name === name);
+  if (!vm) throw new CliError(`LimaVM "${name}" not found in any namespace`);
+  return vm;
+}
+
+const ns = (vm: Resource): string => vm.metadata.namespace ?? 'default';
+const what = (name: string) => `LimaVM "${name}"`;
+
+async function waitRunning(cli: Cli, s: Session, vm: Resource, f: WaitFlags): Promise<void> {
+  const gen = vm.metadata.generation;
+  await runWait(
+    cli,
+    s,
+    {
+      kind: LIMAVM_KIND,
+      name: vm.metadata.name,
+      namespace: ns(vm),
+      initial: vm,
+      what: `${what(vm.metadata.name)} to run`,
+      minGeneration: gen,
+      check: conditionReached(what(vm.metadata.name), { type: 'Running', status: 'True' }, new FailureTracker(vm, { armed: true, generation: gen, types: ['Created', 'Running'] }), gen),
+    },
+    f.timeout,
+  );
+  cli.out(`${what(vm.metadata.name)} is running`);
+}
+
+/** Stopped: Running=False with reason Stopped (not Starting or StartFailed), or no instance at all (Created=False). */
+function stopped(name: string, gen: number, tracker: FailureTracker): (o: Resource | undefined) => Verdict {
+  const reached = conditionReached(what(name), { type: 'Running', status: 'False', reason: 'Stopped' }, tracker, gen);
+  return (o) => {
+    const created = findCondition(conds(o), 'Created');
+    if (o && created?.status === 'False' && findCondition(conds(o), 'Running')?.status !== 'True') return DONE;
+    return reached(o);
+  };
+}
+
+async function create(cli: Cli, name: string, template: string, o: WaitFlags & { namespace: string; param: string[]; start: boolean }): Promise<void> {
+  const params = parseParams(o.param, false) as Record<string, string>;
+  const t = classifyTemplateArg(template);
+  const s = await cli.session();
+  const { client } = s;
+  let cmName: string;
+  let createdCM: Resource | undefined;
+  if (t.kind === 'file') {
+    let text: string;
+    try {
+      text = readFileSync(t.path, 'utf8');
+    } catch (e) {
+      throw new CliError(`failed to read template file "${t.path}": ${(e as Error).message}`);
+    }
+    cmName = name;
+    try {
+      await client.get(CONFIGMAP_KIND, cmName, { namespace: o.namespace });
+      throw new CliError(`ConfigMap "${cmName}" already exists in namespace "${o.namespace}", will not modify existing ConfigMap`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    // Created for real even on --dry-run: the VM's admission reads it. Removed again below.
+    createdCM = await client.create({
+      apiVersion: CORE_API_VERSION,
+      kind: CONFIGMAP_KIND,
+      metadata: { name: cmName, namespace: o.namespace },
+      data: { [TEMPLATE_KEY]: text },
+    });
+  } else {
+    cmName = t.name;
+  }
+  const cleanup = async () => {
+    if (!createdCM) return;
+    cli.err(`Cleaning up created ConfigMap "${cmName}"`);
+    await client.delete(CONFIGMAP_KIND, cmName, { namespace: o.namespace }).catch((e: unknown) => {
+      cli.err(`warning: could not delete ConfigMap "${cmName}": ${(e as Error).message}`);
+    });
+  };
+  let vm: LimaVM;
+  try {
+    vm = await client.create<LimaVM>(
+      {
+        apiVersion: LIMAVM_API_VERSION,
+        kind: LIMAVM_KIND,
+        metadata: { name, namespace: o.namespace },
+        spec: { templateRef: { name: cmName }, running: o.start, ...(Object.keys(params).length ? { params } : {}) },
+      },
+      o.dryRun ? { dryRun: true } : {},
+    );
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  if (o.dryRun) {
+    await cleanup();
+    cli.out(`${what(name)} validated (dry run; nothing was created)`);
+    return;
+  }
+  if (createdCM) {
+    // The ConfigMap from the file belongs to the VM from now on: deleted with it.
+    const owner = { apiVersion: LIMAVM_API_VERSION, kind: LIMAVM_KIND, name, uid: vm.metadata.uid, controller: true, blockOwnerDeletion: true };
+    try {
+      await client.patch(CONFIGMAP_KIND, cmName, { metadata: { ownerReferences: [owner] } }, { namespace: o.namespace });
+    } catch (e) {
+      cli.err(`warning: could not make LimaVM "${name}" the owner of ConfigMap "${cmName}": ${(e as Error).message}`);
+      await cleanup();
+    }
+  }
+  cli.out(`${what(name)} created in namespace "${o.namespace}" with template ConfigMap "${cmName}"`);
+  if (!o.wait) return;
+  if (o.start) {
+    await waitRunning(cli, s, vm, o);
+    return;
+  }
+  const gen = vm.metadata.generation;
+  await runWait(
+    cli,
+    s,
+    {
+      kind: LIMAVM_KIND,
+      name,
+      namespace: o.namespace,
+      initial: vm,
+      what: `${what(name)} to be created`,
+      minGeneration: gen,
+      check: conditionReached(what(name), { type: 'Created', status: 'True' }, new FailureTracker(vm, { armed: true, generation: gen, types: ['Created'] }), gen),
+    },
+    o.timeout,
+  );
+  cli.out(`${what(name)} is created (not started; use "rdd limavm start ${name}")`);
+}
+
+async function setRunning(cli: Cli, name: string, running: boolean, f: WaitFlags): Promise<void> {
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const res = await s.client.patch(LIMAVM_KIND, name, { spec: { running } }, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
+  if (f.dryRun) {
+    cli.out(`${what(name)} ${running ? 'start' : 'stop'} validated (dry run; nothing was changed)`);
+    return;
+  }
+  cli.out(`${what(name)} in namespace "${ns(vm)}": ${running ? 'start' : 'stop'} requested`);
+  if (!f.wait) return;
+  if (running) {
+    await waitRunning(cli, s, res, f);
+    return;
+  }
+  const gen = res.metadata.generation;
+  await runWait(
+    cli,
+    s,
+    {
+      kind: LIMAVM_KIND,
+      name,
+      namespace: ns(vm),
+      initial: res,
+      what: `${what(name)} to stop`,
+      minGeneration: gen,
+      check: stopped(name, gen, new FailureTracker(res, { armed: true, generation: gen, types: ['Running'] })),
+    },
+    f.timeout,
+  );
+  cli.out(`${what(name)} is stopped`);
+}
+
+async function restart(cli: Cli, name: string, f: WaitFlags): Promise<void> {
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const before = vm.status?.restartCount ?? 0;
+  const patch = { metadata: { annotations: { [RESTART_REQUESTED_ANNOTATION]: rfc3339(Date.now()) } }, spec: { running: true } };
+  const res = await s.client.patch(LIMAVM_KIND, name, patch, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
+  if (f.dryRun) {
+    cli.out(`${what(name)} restart validated (dry run; nothing was changed)`);
+    return;
+  }
+  cli.out(`${what(name)} in namespace "${ns(vm)}": restart requested`);
+  if (!f.wait) return;
+  const last = await runWait(
+    cli,
+    s,
+    {
+      kind: LIMAVM_KIND,
+      name,
+      namespace: ns(vm),
+      initial: res,
+      what: `${what(name)} to restart`,
+      check: restartCountAbove(what(name), before, new FailureTracker(vm, { armed: false, types: ['Created', 'Running'] })),
+    },
+    f.timeout,
+  );
+  cli.out(`${what(name)} restarted (restart count ${(last?.status as { restartCount?: number } | undefined)?.restartCount ?? '?'})`);
+}
+
+async function reset(cli: Cli, name: string, f: WaitFlags): Promise<void> {
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const patch = { metadata: { annotations: { [RESET_REQUESTED_ANNOTATION]: rfc3339(Date.now()) } } };
+  const res = await s.client.patch(LIMAVM_KIND, name, patch, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
+  if (f.dryRun) {
+    cli.out(`${what(name)} reset validated (dry run; nothing was changed)`);
+    return;
+  }
+  cli.out(`${what(name)} in namespace "${ns(vm)}": reset requested`);
+  if (!f.wait) return;
+  await runWait(
+    cli,
+    s,
+    {
+      kind: LIMAVM_KIND,
+      name,
+      namespace: ns(vm),
+      initial: res,
+      what: `${what(name)} to be recreated`,
+      check: resetDone(what(name), new FailureTracker(vm, { armed: false, types: ['Created', 'Running'] })),
+    },
+    f.timeout,
+  );
+  cli.out(`${what(name)} was reset`);
+}
+
+async function deleteVM(cli: Cli, name: string, f: WaitFlags & { gracePeriod?: number }): Promise<void> {
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const res = await s.client.delete(LIMAVM_KIND, name, {
+    namespace: ns(vm),
+    ...(f.dryRun ? { dryRun: true } : {}),
+    ...(f.gracePeriod !== undefined ? { gracePeriodSeconds: f.gracePeriod } : {}),
+  });
+  if (f.dryRun) {
+    cli.out(`${what(name)} deletion validated (dry run; nothing was deleted)`);
+    return;
+  }
+  if (!res.removed && f.wait) {
+    await runWait(
+      cli,
+      s,
+      { kind: LIMAVM_KIND, name, namespace: ns(vm), initial: res.object, what: `${what(name)} to be deleted`, check: gone(vm.metadata.uid) },
+      f.timeout,
+    );
+  }
+  cli.out(res.removed || f.wait ? `${what(name)} deleted from namespace "${ns(vm)}"` : `${what(name)} deletion requested`);
+}
+
+async function params(cli: Cli, name: string, pairs: string[], f: { dryRun?: boolean }): Promise<void> {
+  const patch = parseParams(pairs, true);
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const res = await s.client.patch<LimaVM>(LIMAVM_KIND, name, { spec: { params: patch } }, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
+  const now = Object.entries(res.spec.params ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  cli.out(`${what(name)} params ${f.dryRun ? 'validated (dry run; nothing was changed)' : 'updated'}: ${now || '(none)'}`);
+}
+
+async function logs(cli: Cli, name: string, o: { follow: boolean; stdout: boolean }): Promise<void> {
+  const s = await cli.session();
+  for await (const line of s.client.logs(name, { stream: o.stdout ? 'stdout' : 'stderr', follow: o.follow })) cli.out(line);
+}
+
+async function shell(cli: Cli, name: string, argv: string[]): Promise<void> {
+  const s = await cli.session();
+  const vm = await findVM(s, name);
+  const running = findCondition(conds(vm), 'Running');
+  if (running?.status !== 'True') {
+    const status = running ? running.reason : 'Unknown';
+    throw new CliError(`instance "${name}" is not running (status: ${status}), use 'rdd limavm start ${name}' first`);
+  }
+  // The same limactl the daemon drives, with the same LIMA_HOME and extra environment.
+  const bin = resolveLimactl({ configured: s.hello.daemon.lima.path });
+  const config = loadDaemonConfig(cli.paths.configFile);
+  const env = { ...process.env, ...config.limactlEnv, LIMA_HOME: cli.paths.limaHome };
+  s.client.close();
+  const status = await new Promise<number>((resolve, reject) => {
+    const child = spawn(bin.command, [...bin.argsPrefix, 'shell', name, ...argv], { stdio: 'inherit', env });
+    child.on('error', (e) => reject(new CliError(`cannot run ${bin.path}: ${e.message}`)));
+    child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
+  });
+  if (status !== 0) throw new ChildExit(status);
+}
+
+export function registerLimaVMCommands(program: Command, cliOf: (cmd: Command) => Cli): void {
+  const vm = program.command('limavm').alias('lima').description('Manage LimaVM resources (one Lima instance each)').enablePositionalOptions();
+
+  waitOptions(
+    vm
+      .command('create')
+      .description('Create a LimaVM from a template ConfigMap name or a template file')
+      .argument('<name>', 'LimaVM (and Lima instance) name, unique across namespaces')
+      .argument('<template>', 'a ConfigMap name (DNS-1123 and no such file), else a file path')
+      .option('-n, --namespace <ns>', 'namespace of the LimaVM', 'default')
+      .option('--param <key=value>', 'template parameter (repeatable)', collect, [])
+      .option('--start', 'start the VM once created', false),
+  ).action(async (name: string, template: string, o: WaitFlags & { namespace: string; param: string[]; start: boolean }, cmd: Command) =>
+    create(cliOf(cmd), name, template, o),
+  );
+
+  waitOptions(vm.command('start').description('Start a LimaVM; wait until Running=True').argument('<name>')).action(
+    async (name: string, f: WaitFlags, cmd: Command) => setRunning(cliOf(cmd), name, true, f),
+  );
+  waitOptions(vm.command('stop').description('Stop a LimaVM; wait until Running=False (Stopped)').argument('<name>')).action(
+    async (name: string, f: WaitFlags, cmd: Command) => setRunning(cliOf(cmd), name, false, f),
+  );
+  waitOptions(vm.command('restart').description('Restart a LimaVM (starts a stopped one); wait for the restart count to grow').argument('<name>')).action(
+    async (name: string, f: WaitFlags, cmd: Command) => restart(cliOf(cmd), name, f),
+  );
+  waitOptions(
+    vm.command('reset').description('Recreate the Lima instance from the template (the disk is lost); wait until it is back').argument('<name>'),
+  ).action(async (name: string, f: WaitFlags, cmd: Command) => reset(cliOf(cmd), name, f));
+  waitOptions(
+    vm
+      .command('delete')
+      .description('Delete a LimaVM and its instance; wait until it is gone')
+      .argument('<name>')
+      .option('--grace-period <seconds>', 'how long the guest gets to shut down before it is forced', nonNegativeIntArg),
+  ).action(async (name: string, f: WaitFlags & { gracePeriod?: number }, cmd: Command) => deleteVM(cliOf(cmd), name, f));
+
+  vm.command('params')
+    .description('Set template parameters (KEY=VALUE; KEY= removes KEY); a running VM restarts')
+    .argument('<name>')
+    .argument('<pairs...>', 'KEY=VALUE pairs')
+    .option('--dry-run', 'validate on the server without storing anything', false)
+    .action(async (name: string, pairs: string[], f: { dryRun?: boolean }, cmd: Command) => params(cliOf(cmd), name, pairs, f));
+
+  vm.command('logs')
+    .alias('log')
+    .description("Print the instance's hostagent log (stderr by default)")
+    .argument('<name>')
+    .option('-f, --follow', 'keep printing new lines', false)
+    .option('-o, --stdout', 'the hostagent stdout log (its event stream) instead of stderr', false)
+    .action(async (name: string, o: { follow: boolean; stdout: boolean }, cmd: Command) => logs(cliOf(cmd), name, o));
+
+  vm.command('shell')
+    .description('Run a shell or CMD in a running VM through limactl shell')
+    .argument('<name>')
+    .argument('[cmd...]', 'command and arguments (everything after NAME)')
+    .passThroughOptions()
+    .action(async (name: string, argv: string[], _o: unknown, cmd: Command) => shell(cliOf(cmd), name, argv));
+}
+

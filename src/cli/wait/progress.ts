@@ -1,0 +1,61 @@
+// Progress while a command waits: in a terminal an ora spinner with each condition transition
+// printed above it as it arrives; on a pipe the same transitions as plain lines, no escapes.
+import ora, { type Ora } from 'ora';
+import type { Condition } from '../../api/index.js';
+
+export interface Progress {
+  /** A line that stays (a condition transition, a step done). */
+  line(text: string): void;
+  /** The spinner's text: what is being waited for. Pipes do not show it. */
+  status(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  stop(): void;
+}
+
+/** "Type=Status: message (Reason)", the form every transition is shown in. */
+export function transitionLine(c: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>): string {
+  return `${c.type}=${c.status}${c.message ? `: ${c.message}` : ''}${c.reason ? ` (${c.reason})` : ''}`;
+}
+
+export interface ProgressOptions {
+  readonly stream: NodeJS.WriteStream;
+  /** Spinner and live updates; default: the stream is a TTY. */
+  readonly tty?: boolean;
+  /** No output at all (e.g. -o json). */
+  readonly quiet?: boolean;
+}
+
+export function createProgress(o: ProgressOptions): Progress {
+  if (o.quiet) return { line: () => undefined, status: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
+  const tty = o.tty ?? o.stream.isTTY === true;
+  if (!tty) {
+    const write = (t: string) => void o.stream.write(`${t}\n`);
+    return { line: write, status: () => undefined, succeed: write, fail: write, stop: () => undefined };
+  }
+  let spinner: Ora | undefined;
+  const ensure = (): Ora => (spinner ??= ora({ stream: o.stream, discardStdin: false, isEnabled: true }).start());
+  return {
+    line: (t) => {
+      const s = ensure();
+      s.clear();
+      o.stream.write(`${t}\n`);
+      s.render();
+    },
+    status: (t) => {
+      ensure().text = t;
+    },
+    succeed: (t) => {
+      ensure().succeed(t);
+      spinner = undefined;
+    },
+    fail: (t) => {
+      ensure().fail(t);
+      spinner = undefined;
+    },
+    stop: () => {
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
