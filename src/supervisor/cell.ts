@@ -69,7 +69,8 @@ export class Cell {
   stash: unknown[] | undefined = undefined;
   /** The handler in progress (async receive), awaited before finalize. */
   inFlight: Promise<unknown> | undefined = undefined;
-  history: number[] = [];
+  /** Restart timestamps inside the intensity window (allocated at the first failure). */
+  history: number[] | undefined = undefined;
   attempt = 0;
   runningSince: number | undefined = undefined;
   backoffTimer: unknown = undefined;

@@ -135,7 +135,7 @@ export function fail(rt: Runtime, cell: Cell, inc: Incarnation, reason: Reason):
   const now = rt.clock.now();
   let exhausted = pol.restart === 'temporary';
   if (!exhausted) {
-    cell.history = addRestart(cell.history, now, pol.intensity.withinMs);
+    cell.history = addRestart(cell.history ?? [], now, pol.intensity.withinMs);
     if (cell.history.length > pol.intensity.max) {
       exhausted = true;
       const { max, withinMs } = pol.intensity;
@@ -320,6 +320,7 @@ export function finish(rt: Runtime, cell: Cell, reason: Reason): void {
   cell.inc = undefined;
   cell.stash = undefined;
   cell.inFlight = undefined;
+  rt.mailboxes.closeSoon(cell.box);
   rt.mailboxes.post(cell.box, FINISH);
   const siblings = rt.siblingsOf(cell);
   if (siblings.get(cell.name) === cell) siblings.delete(cell.name);

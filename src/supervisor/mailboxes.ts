@@ -32,7 +32,8 @@ export type MailboxHandler<O> = (owner: O, msg: unknown) => O | Promise<O>;
 
 export class Mailboxes<O> {
   private readonly system = api.start();
-  private readonly open = new Set<MailboxRef>();
+  /** Mailboxes whose close is pending behind queued mail (swept at shutdown); live ones are not tracked. */
+  private readonly closing = new Set<MailboxRef>();
   private seq = 0;
   private closed = false;
 
@@ -59,8 +60,12 @@ export class Mailboxes<O> {
         return ctx.resume;
       },
     });
-    this.open.add(ref);
     return ref;
+  }
+
+  /** The owner is done with it: it will be closed once what is queued ahead has been handled. */
+  closeSoon(ref: MailboxRef): void {
+    this.closing.add(ref);
   }
 
   /** Enqueues; a message to a closed mailbox is dropped (the kernel dead-letters before that). */
@@ -68,17 +73,17 @@ export class Mailboxes<O> {
     api.dispatch(ref, msg);
   }
 
-  /** Discards what is still queued; the in-flight message (if any) runs to completion. */
+  /** Discards what is still queued; the in-flight message (if any) runs to completion. Idempotent (so is nact's stop). */
   close(ref: MailboxRef): void {
-    if (this.open.delete(ref)) api.stop(ref);
+    this.closing.delete(ref);
+    api.stop(ref);
   }
 
   /** Closes every mailbox, then the nact system (removing it from nact's process-global map). */
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ref of this.open) api.stop(ref);
-    this.open.clear();
+    for (const ref of this.closing) this.close(ref);
     api.stop(this.system);
   }
 }
