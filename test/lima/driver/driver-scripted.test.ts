@@ -4,6 +4,7 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLimaDriver, isLimaError, LimaError, toResolved } from '../../../src/lima/index.js';
+import { pino } from 'pino';
 import { silentLogger } from '../../../src/log.js';
 import { fatal, info, scripted, warn } from './scripted.js';
 
@@ -253,4 +254,31 @@ test('invalid instance names are rejected before anything runs', async (t) => {
   }
   t.throws(() => s.driver.readInstanceDir('../x'), { instanceOf: TypeError });
   t.deepEqual(s.calls(), []);
+});
+
+test('a caller that gives up while queued behind another op on the instance is Cancelled and never runs', async (t) => {
+  const s = scripted(t, { create: { sleepMs: 1500 }, delete: {} });
+  const first = s.driver.create('dev', 'x');
+  const ac = new AbortController();
+  const second = s.driver.delete('dev', { signal: ac.signal });
+  await s.started('create');
+  t.deepEqual(s.driver.busyInstances(), ['dev']);
+  ac.abort();
+  const e = await limaError(t, second);
+  t.like(e, { code: 'Cancelled', command: 'delete dev', shortMessage: 'cancelled by the caller before limactl ran' });
+  await first;
+  t.deepEqual(s.commands(), ['create --name=dev -']);
+  t.deepEqual(s.driver.busyInstances(), []);
+});
+
+test('each call is logged once with cmd, instance, ms and exitCode', async (t) => {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+  const s = scripted(t, { delete: { stderr: [fatal('boom')], exitCode: 1 } });
+  const d = createLimaDriver({ limaHome: s.home, binary: s.driver.binary, log, env: { SCRIPTED_LIMACTL: join(s.home, '..', 'script.json') } });
+  await t.throwsAsync(d.delete('dev'));
+  const calls = lines.filter((l) => l.msg === 'limactl call');
+  t.is(calls.length, 1);
+  t.like(calls[0], { cmd: 'delete', instance: 'dev', exitCode: 1, failure: 'boom', component: 'lima-driver' });
+  t.is(typeof calls[0]?.ms, 'number');
 });

@@ -187,3 +187,24 @@ test('a list slower than its bound is a Timeout and the list process is gone', a
   await waitFor('no process left', () => processesMentioning(s.home).length === 0, 20_000);
   t.deepEqual(processesMentioning(s.home), []);
 });
+
+test('shell returns the command\'s exit code and output; a stopped or missing instance is an error', async (t) => {
+  const s = simEnv(t);
+  await s.driver.create('dev', TEMPLATE);
+  t.is((await limaError(s.driver.shell('dev', ['true']))).code, 'NotRunning');
+  t.is((await limaError(s.driver.shell('ghost', ['true']))).code, 'NotFound');
+  await s.driver.start('dev', { timeoutMs: 60_000 });
+  t.like(await s.driver.shell('dev', ['echo', 'hello']), { exitCode: 0, stdout: 'hello' });
+  t.like(await s.driver.shell('dev', ['sh', '-c', 'echo oops >&2; exit 3']), { exitCode: 3, stderr: 'oops' });
+  await s.driver.stop('dev', { graceMs: 60_000 });
+});
+
+test('a corrupt lima.yaml lists with status "" and its errors', async (t) => {
+  const s = simEnv(t);
+  await s.driver.create('dev', TEMPLATE);
+  s.faults({ instances: { dev: { corruptTemplate: true } } });
+  const [inst] = await s.driver.list(['dev']);
+  t.is(inst?.status, '');
+  t.true((inst?.errors ?? []).length > 0);
+  t.is((await limaError(s.driver.start('dev', { timeoutMs: 60_000 }))).code, 'InvalidTemplate');
+});

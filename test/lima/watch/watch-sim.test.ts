@@ -78,3 +78,16 @@ test('corrupt events in the log are reported as malformed, and the phases still 
   t.true(w.types().includes('starting'));
   await s.driver.stop('dev', { graceMs: 0 });
 });
+
+test('a driver child that dies makes the hostagent exit: exiting, then processExit', async (t) => {
+  const s = simEnv(t);
+  await s.driver.create('dev', TEMPLATE);
+  const w = watch(t, s.driver.instanceDir('dev'), Date.now());
+  await s.driver.start('dev', { timeoutMs: 60_000 });
+  await waitFor('running', () => w.types().includes('running'));
+  s.faults({ default: { crashDriverAfterMs: 0 } });
+  await waitFor('processExit', () => w.types().includes('processExit'), 30_000);
+  t.deepEqual(w.types(), ['starting', 'running', 'exiting', 'processExit']);
+  await waitFor('Stopped', () => s.driver.readInstanceDir('dev').status === 'Stopped');
+  t.like(s.driver.readInstanceDir('dev'), { status: 'Stopped', errors: [] });
+});
