@@ -32,7 +32,9 @@ export function del(core: Core, kind: string, ns: string, name: string, opts: De
         ...m,
         generation: m.generation + 1,
         deletionTimestamp: rfc3339(core.now()),
-        deletionGracePeriodSeconds: grace ?? 0,
+        // Only a grace the request gave is recorded: absent means "the owner's default" (a LimaVM's
+        // graceful-stop bound), 0 means force.
+        ...(grace !== undefined ? { deletionGracePeriodSeconds: grace } : {}),
       };
       const doc = canonicalDoc(old.doc.apiVersion, old.doc.kind, meta, contentOf(old.doc), old.doc.status);
       core.log.debug({ verb: 'delete', kind, ns: t.ns, name, deferred: true }, 'store write');

@@ -104,10 +104,13 @@ test('a status write on a deleting object does not remove it', (t) => {
   t.truthy(f.store.get('LimaVM', 'default', 'x'));
 });
 
-test('without a grace period the deferred delete records 0', (t) => {
+test('a deferred delete records the grace period only when the request gives one', (t) => {
   const f = fixture(t);
   f.store.create(cm('a', { finalizers: ['a.io/f'] }));
-  t.is(f.store.delete('ConfigMap', 'default', 'a').object.metadata.deletionGracePeriodSeconds, 0);
+  f.store.create(cm('b', { finalizers: ['a.io/f'] }));
+  // Absent means "the owner's default" (a LimaVM's graceful stop bound); 0 means force.
+  t.is(f.store.delete('ConfigMap', 'default', 'a').object.metadata.deletionGracePeriodSeconds, undefined);
+  t.is(f.store.delete('ConfigMap', 'default', 'b', { gracePeriodSeconds: 0 }).object.metadata.deletionGracePeriodSeconds, 0);
 });
 
 test('delete preconditions on uid and resourceVersion are 409 on mismatch', (t) => {

@@ -273,7 +273,13 @@ function planRunning(i: PlanInput): Action {
   if (status.restartNeeded) {
     if (rt.op?.kind === 'start' || rt.phase === 'starting' || rt.phase === 'unknown') return none('restart: waiting for the boot to finish');
     if (rt.op) return none('restart: operation in flight');
-    if (rt.phase === 'running') return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'restart' } };
+    if (rt.phase === 'running') {
+      // A boot that completed counts as a start even if a restart was already waiting for it.
+      if (running?.status !== 'True') {
+        return { kind: 'status', why: 'boot finished before the restart', countStart: true, conditions: [{ type: 'Running', ...cond(vm, 'True', Running.Started) }] };
+      }
+      return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'restart' } };
+    }
     if (alive(disk)) return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'restart' } };
     // Nothing runs: the restart is a no-op for a stopped VM; clearing it also lifts a StartFailed.
     return {
