@@ -126,9 +126,12 @@ export function toLimaError(r: LimactlResult): LimaError {
     code = classifyLimaMessage(shortMessage);
   } else {
     code = 'Unknown';
+    const text = r.stderr.lines.filter((l) => l.level === 'text').map((l) => l.msg);
+    // A crash (Go panic, node exception) prints text, not a log line; its first error-ish line says most.
+    const hint = text.find((m) => /error|panic|fatal/i.test(m)) ?? text.at(-1);
     shortMessage = r.signal
       ? `limactl was killed by ${r.signal}`
-      : `limactl exited with code ${String(r.exitCode)} without an error message`;
+      : `limactl exited with code ${String(r.exitCode)}${hint !== undefined ? `: ${hint}` : ' without an error message'}`;
   }
   return new LimaError({ ...base, code, shortMessage });
 }

@@ -282,3 +282,9 @@ test('each call is logged once with cmd, instance, ms and exitCode', async (t) =
   t.like(calls[0], { cmd: 'delete', instance: 'dev', exitCode: 1, failure: 'boom', component: 'lima-driver' });
   t.is(typeof calls[0]?.ms, 'number');
 });
+
+test('a crash without a log line is Unknown, quoting its first error-like text line', async (t) => {
+  const s = scripted(t, { list: { stderr: ['goroutine 1 [running]:', 'panic: runtime error: index out of range', 'main.main()'], exitCode: 2 } });
+  const e = await limaError(t, s.driver.list());
+  t.like(e, { code: 'Unknown', exitCode: 2, shortMessage: 'limactl exited with code 2: panic: runtime error: index out of range' });
+});
