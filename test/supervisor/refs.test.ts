@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isApiError } from '../../src/api/errors.js';
 import type { ActorRef, Behavior, DeadLetter, Terminated } from '../../src/supervisor/index.js';
-import { deferred, kernelFor } from './helpers.js';
+import { deferred, kernelFor, until } from './helpers.js';
 
 type Ping = { t: 'ping'; reply: (n: number) => void };
 type Other = { t: 'other' };
@@ -30,6 +30,26 @@ test('refs are branded: an ActorRef<A> is not an ActorRef<B>', async (t) => {
   t.is(a.incarnation, 0);
   t.is(await k.ask(a, (reply): Ping => ({ t: 'ping', reply }), 5000), 1);
   t.true(a.alive);
+});
+
+test('ctx.log is a child logger bound to the path and the incarnation', async (t) => {
+  const { k, lines } = kernelFor(t);
+  const a = k.spawn<null, 'hello'>({
+    name: 'talker',
+    behavior: {
+      init: () => null,
+      receive: (s, _m, ctx) => {
+        ctx.log.info({ extra: 1 }, 'hello from the actor');
+        return s;
+      },
+    },
+  });
+  a.tell('hello');
+  await until(() => lines.some((l) => l.msg === 'hello from the actor'), 'log line');
+  const line = lines.find((l) => l.msg === 'hello from the actor')!;
+  t.is(line.path, '/user/talker');
+  t.is(line.incarnation, 0);
+  t.is(line.extra, 1);
 });
 
 test('paths follow the tree: /user/<name>/<child>', async (t) => {

@@ -285,3 +285,44 @@ test('kernel shutdown stops top-level actors in reverse creation order', async (
     'finalize first shutdown',
   ]);
 });
+
+test("stopChildren 'parallel' runs the children's finalizes together; 'in_order' one after the other", async (t) => {
+  const { k, events } = kernelFor(t);
+  const run = async (mode: 'in_order' | 'parallel', gate: Promise<void> | undefined, log: string[]) => {
+    const kid = (name: string): Behavior<null, never> => ({
+      init: () => null,
+      receive: (s) => s,
+      finalize: async () => {
+        log.push(`begin ${name}`);
+        await (gate ?? null);
+        log.push(`end ${name}`);
+      },
+    });
+    const p = k.spawn<null, never>({
+      name: `sup-${mode}`,
+      stopChildren: mode,
+      shutdownMs: 'infinity',
+      behavior: {
+        init: (ctx) => {
+          for (const n of ['x', 'y', 'z']) ctx.spawn({ name: n, behavior: kid(n), shutdownMs: 'infinity' });
+          return null;
+        },
+        receive: (s) => s,
+      },
+    });
+    await until(() => events.some((e) => e.type === 'started' && e.path === `/user/sup-${mode}/z`), 'up');
+    return k.stop(p);
+  };
+  const seq: string[] = [];
+  await run('in_order', undefined, seq);
+  t.deepEqual(seq, ['begin z', 'end z', 'begin y', 'end y', 'begin x', 'end x']);
+  // In parallel all three begin while the first is still held: impossible one at a time.
+  const gate = deferred();
+  const par: string[] = [];
+  const stopped = run('parallel', gate.promise, par);
+  await until(() => par.length === 3, 'three finalizes begun together');
+  t.deepEqual(par, ['begin z', 'begin y', 'begin x']);
+  gate.resolve();
+  await stopped;
+  t.is(par.length, 6);
+});
