@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { createLimaDriver, isLimaError, LimaError, toResolved } from '../../../src/lima/index.js';
 import { pino } from 'pino';
 import { silentLogger } from '../../../src/log.js';
-import { fatal, info, scripted, warn } from './scripted.js';
+import { fatal, info, scripted, scriptedRootPrefix, warn } from './scripted.js';
+import { processesMentioning } from './sim-env.js';
+import { waitFor } from '../watch/wait.js';
+
+test.after.always('no scripted limactl is left running', async (t) => {
+  await waitFor('scripted processes to end', () => processesMentioning(scriptedRootPrefix).length === 0, 20_000).catch(() => undefined);
+  t.deepEqual(processesMentioning(scriptedRootPrefix), []);
+});
 
 async function limaError(t: { fail: (m: string) => void }, p: Promise<unknown>): Promise<LimaError> {
   try {

@@ -7,6 +7,9 @@ import { silentLogger } from '../../../src/log.js';
 import { createLimaDriver, toResolved, type DriverTimeouts, type LimaDriverHandle } from '../../../src/lima/index.js';
 import type { Invocation, Script } from './fixtures/scripted-limactl.js';
 
+/** Every scripted root starts with this (it appears in the fixture's SCRIPTED_LIMACTL env). */
+export const scriptedRootPrefix = join(tmpdir(), 'rdd-lima-scripted-');
+
 export const fixturePath = fileURLToPath(new URL('./fixtures/scripted-limactl.js', import.meta.url));
 
 export const fatal = (msg: string): string => JSON.stringify({ level: 'fatal', msg, time: new Date().toISOString() });
@@ -26,7 +29,7 @@ export interface Scripted {
 }
 
 export function scripted(t: { teardown: (fn: () => void) => void }, script: Script, timeouts?: Partial<DriverTimeouts>): Scripted {
-  const root = mkdtempSync(join(tmpdir(), 'rdd-lima-scripted-'));
+  const root = mkdtempSync(scriptedRootPrefix);
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const home = join(root, 'home');
   mkdirSync(home);

@@ -1,6 +1,6 @@
 // A driver over the bundled simulator in a fresh LIMA_HOME, with a reaper: every hostagent and
 // driver child a test caused is killed at teardown, and the suite can assert none is left.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/log.js';
@@ -53,15 +53,16 @@ export function simEnv(t: { teardown: (fn: () => void) => void }, timeouts?: Par
   return env;
 }
 
-/** Pids of live processes whose command line or environment (LIMA_HOME) mentions `needle`. */
+/** Pids of live processes whose command line or environment (LIMA_HOME, ...) mentions `needle`. */
 export function processesMentioning(needle: string): number[] {
   const out: number[] = [];
+  if (!existsSync('/proc')) return out; // the scan needs Linux; elsewhere the reaper relies on recorded pids
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
       const env = readFileSync(`/proc/${d}/environ`, 'utf8');
-      if ((cmd.includes(needle) || env.includes(`LIMA_HOME=${needle}\0`)) && isProcessAlive(Number(d))) out.push(Number(d));
+      if ((cmd.includes(needle) || env.includes(needle)) && isProcessAlive(Number(d))) out.push(Number(d));
     } catch {
       // gone meanwhile, or not ours to read
     }
