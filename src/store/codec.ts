@@ -67,6 +67,11 @@ export function canonicalMeta(m: Omit<ObjectMeta, 'resourceVersion'>): Omit<Obje
 
 const FIXED_TOP = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 
+/** Top-level members other than apiVersion/kind/metadata/status: what `generation` tracks. */
+export function isContentKey(k: string): boolean {
+  return !FIXED_TOP.has(k);
+}
+
 /**
  * Builds a canonical Doc: apiVersion, kind, metadata, the content fields (sorted), status last.
  * `content` supplies everything but apiVersion/kind/metadata/status.
@@ -105,6 +110,16 @@ export function parseDoc(json: string): Doc {
 /** A fresh object from stored JSON, with its resourceVersion. */
 export function decode(json: string, rv: number): Resource {
   const obj = JSON.parse(json) as Resource;
+  obj.metadata.resourceVersion = String(rv);
+  return obj;
+}
+
+/**
+ * Gives a Doc its resourceVersion in place and returns it as a Resource. Only for docs the
+ * store built or parsed itself and shares with no caller (events' objects).
+ */
+export function stampRv(doc: Doc, rv: number): Resource {
+  const obj = doc as unknown as Resource;
   obj.metadata.resourceVersion = String(rv);
   return obj;
 }

@@ -38,7 +38,6 @@ CREATE TABLE IF NOT EXISTS events (
   json      TEXT NOT NULL,
   prev_json TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, rev);
 CREATE TABLE IF NOT EXISTS owners (
   owner_uid TEXT NOT NULL,
   kind      TEXT NOT NULL,
@@ -75,7 +74,12 @@ export const DELETE_OBJECT = 'DELETE FROM objects WHERE kind = ? AND ns = ? AND 
 
 // Events and revisions.
 export const INSERT_EVENT = 'INSERT INTO events (type, kind, ns, name, json, prev_json) VALUES (?, ?, ?, ?, ?, ?)';
-export const SELECT_EVENTS_AFTER = 'SELECT rev, type, ns, name, json, prev_json FROM events WHERE kind = ? AND rev > ? ORDER BY rev';
+/**
+ * Replay scans the rev range (primary key) and filters by kind: no per-kind index, because an
+ * index page is one more page written by every commit, and the range after a watch's
+ * revision is short (compaction bounds it).
+ */
+export const SELECT_EVENTS_AFTER = 'SELECT rev, type, ns, name, json, prev_json FROM events WHERE rev > ? AND kind = ? ORDER BY rev';
 /** AUTOINCREMENT's high-water mark: survives compaction of every event row. */
 export const CURRENT_REVISION = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
 

@@ -1,14 +1,19 @@
 // update and updateStatus, and the shared step that turns a proposed object into a stored write
 // (used by patch too): immutable metadata, generation, no-op detection, finalizer rules.
 import { type KindInfo, type Resource } from '../api/index.js';
-import { canonicalDoc, contentOf, decode, encode, isPlainObject, type Doc } from './codec.js';
+import { canonicalDoc, contentOf, decode, encode, isContentKey, isPlainObject, type Doc } from './codec.js';
 import { readRow, type Core } from './core.js';
 import * as E from './errors.js';
 import { mustKind, target, validateMeta, type Target } from './validate.js';
 import { readOld, writeDeleted, writeModified, type Old } from './write.js';
 
-function contentJson(doc: Doc): string {
-  return JSON.stringify(contentOf(doc));
+/** Whether two canonical docs differ outside apiVersion/kind/metadata/status (a generation bump). */
+function contentChanged(a: Doc, b: Doc): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const k of Object.keys(x)) if (isContentKey(k) && JSON.stringify(x[k]) !== JSON.stringify(y[k])) return true;
+  for (const k of Object.keys(y)) if (isContentKey(k) && !(k in x)) return true;
+  return false;
 }
 
 /** Reads the stored object for a write, checking the optional resourceVersion precondition. */
@@ -43,7 +48,7 @@ export function applyMain(core: Core, t: Target, old: Old, proposed: Resource): 
     ownerReferences: m.ownerReferences,
   };
   let doc = canonicalDoc(info.apiVersion, info.kind, meta, contentOf(proposed), status);
-  if (contentJson(doc) !== contentJson(old.doc)) {
+  if (contentChanged(doc, old.doc)) {
     doc = { ...doc, metadata: { ...doc.metadata, generation: o.generation + 1 } };
   }
   return store(core, t, old, doc, 'update');

@@ -90,7 +90,7 @@ export function watch(core: Core, opts: WatchOptions, onEvent: (ev: WatchEvent) 
       progress = Number(snapshot.resourceVersion);
       for (const item of snapshot.items) deliver({ type: 'ADDED', object: item });
     } else {
-      const rows = core.q.selectEventsAfter.all(info.kind, from) as EventRow[];
+      const rows = core.q.selectEventsAfter.all(from, info.kind) as EventRow[];
       progress = Math.max(from, currentRevision(core));
       for (const r of rows) {
         if (!keyMatches(r.ns, r.name)) continue;

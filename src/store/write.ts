@@ -1,7 +1,7 @@
 // The three ways a write lands: one event row, the objects row, the owner index, and a staged
 // ChangeEvent, all inside the caller's transaction. Callers have validated everything before.
 import type { Resource } from '../api/index.js';
-import { decode, encode, parseDoc, withRv, type Doc } from './codec.js';
+import { decode, encode, parseDoc, stampRv, withRv, type Doc } from './codec.js';
 import type { Core } from './core.js';
 import type { ObjectRow } from './db.js';
 import type { Target } from './validate.js';
@@ -30,7 +30,7 @@ export function writeAdded(core: Core, t: Target, doc: Doc): Resource {
   const rev = insertEvent(core, 'ADDED', t, json, null);
   core.q.insertObject.run(t.info.kind, t.ns, t.name, doc.metadata.uid, rev, json);
   indexOwners(core, t, doc);
-  core.tx.stage({ revision: rev, type: 'ADDED', object: withRv(doc, rev) });
+  core.tx.stage({ revision: rev, type: 'ADDED', object: stampRv(doc, rev) });
   return decode(json, rev);
 }
 
@@ -57,7 +57,8 @@ export function writeModified(core: Core, t: Target, old: Old, doc: Doc, json: s
     core.q.deleteOwnersOf.run(t.info.kind, t.ns, t.name);
     indexOwners(core, t, doc);
   }
-  core.tx.stage({ revision: rev, type: 'MODIFIED', object: withRv(doc, rev), oldObject: withRv(old.doc, old.row.rv) });
+  // doc and old.doc are the store's own copies (built, or parsed from the row): stamp in place.
+  core.tx.stage({ revision: rev, type: 'MODIFIED', object: stampRv(doc, rev), oldObject: stampRv(old.doc, old.row.rv) });
   return decode(json, rev);
 }
 
@@ -66,6 +67,7 @@ export function writeDeleted(core: Core, t: Target, old: Old, doc: Doc, json: st
   const rev = insertEvent(core, 'DELETED', t, json, old.row.json);
   guard(core.q.deleteObject.run(t.info.kind, t.ns, t.name, old.row.rv).changes, t);
   core.q.deleteOwnersOf.run(t.info.kind, t.ns, t.name);
-  core.tx.stage({ revision: rev, type: 'DELETED', object: withRv(doc, rev), oldObject: withRv(old.doc, old.row.rv) });
+  const object = doc === old.doc ? withRv(doc, rev) : stampRv(doc, rev);
+  core.tx.stage({ revision: rev, type: 'DELETED', object, oldObject: stampRv(old.doc, old.row.rv) });
   return decode(json, rev);
 }
