@@ -32,20 +32,21 @@ const heap = () => process.memoryUsage().heapUsed;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-type End = { end: () => void };
+type End = { end: (count: number) => void };
 type TMsg = number | End;
 const isEnd = (m: unknown): m is End => typeof m === 'object' && m !== null && 'end' in m;
 
 async function nactThroughput(n: number): Promise<number> {
   const sys = raw.start();
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  const a = raw.spawn(sys, (s, m) => (isEnd(m) ? (m.end(), s) : s + 1), 'raw', { initialState: 0 });
+  let done!: (count: number) => void;
+  const finished = new Promise<number>((r) => (done = r));
+  const a = raw.spawn(sys, (s, m) => (isEnd(m) ? (m.end(s), s) : s + 1), 'raw', { initialState: 0 });
   const t0 = now();
   for (let i = 0; i < n; i++) raw.dispatch(a, 1);
   raw.dispatch(a, { end: done });
-  await finished;
+  const handled = await finished;
   const ms = now() - t0;
+  if (handled !== n) throw new Error(`nact handled ${handled} of ${n} messages`);
   raw.stop(a);
   raw.stop(sys);
   return (n / ms) * 1000;
@@ -55,16 +56,17 @@ async function kernelThroughput(n: number): Promise<number> {
   const k = createKernel({ log: silentLogger() });
   const behavior: Behavior<number, TMsg> = {
     init: () => 0,
-    receive: (s, m) => (isEnd(m) ? (m.end(), s) : s + 1),
+    receive: (s, m) => (isEnd(m) ? (m.end(s), s) : s + 1),
   };
   const a = k.spawn({ name: 'counter', behavior });
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
+  let done!: (count: number) => void;
+  const finished = new Promise<number>((r) => (done = r));
   const t0 = now();
   for (let i = 0; i < n; i++) a.tell(1);
   a.tell({ end: done });
-  await finished;
+  const handled = await finished;
   const ms = now() - t0;
+  if (handled !== n) throw new Error(`the kernel handled ${handled} of ${n} messages`);
   await k.shutdown({ timeoutMs: 5000 });
   return (n / ms) * 1000;
 }

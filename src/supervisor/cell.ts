@@ -50,8 +50,6 @@ export interface StopRequest {
 }
 
 export interface PendingAsk {
-  /** The request message, so a dead-lettered request fails its ask at once. */
-  readonly msg: unknown;
   fail(reason: Reason): void;
   overflow(): void;
 }

@@ -35,6 +35,8 @@ export class System implements Kernel, Runtime {
   private readonly top = new Map<string, Cell>();
   private readonly listeners = new Set<(ev: KernelEvent) => void>();
   private closing: Promise<void> | undefined = undefined;
+  /** Request message -> its ask, so a dead-lettered request fails its ask in O(1). */
+  private readonly askByRequest = new WeakMap<object, PendingAsk>();
 
   constructor(opts: KernelOptions) {
     this.log = opts.log;
@@ -77,6 +79,7 @@ export class System implements Kernel, Runtime {
         return;
       }
       (cell.asks ??= new Set()).add(pending);
+      if (isObject(pending.msg)) this.askByRequest.set(pending.msg, pending);
       pending.arm(timeoutMs);
       this.mailboxes.post(cell.box, pending.msg);
     });
@@ -124,14 +127,12 @@ export class System implements Kernel, Runtime {
 
   deadLetter(cell: Cell, msg: unknown, why: 'stopped' | 'overflow'): void {
     this.dead.record(cell.path, msg);
-    // Rare path, so a scan is fine: the ask that sent exactly this message can never be answered.
-    if (cell.asks === undefined || cell.asks.size === 0) return;
-    for (const a of cell.asks) {
-      if (a.msg !== msg) continue;
-      if (why === 'overflow') a.overflow();
-      else a.fail(cell.stopReq?.reason ?? 'normal');
-      return;
-    }
+    // The ask that sent exactly this request can never be answered: fail it now, not at its timeout.
+    if (cell.asks === undefined || cell.asks.size === 0 || !isObject(msg)) return;
+    const a = this.askByRequest.get(msg);
+    if (a === undefined || !cell.asks.has(a)) return;
+    if (why === 'overflow') a.overflow();
+    else a.fail(cell.stopReq?.reason ?? 'normal');
   }
 
   spawnChild<S, M>(parent: Incarnation, spec: ChildSpec<S, M>): ActorRef<M> {
@@ -198,6 +199,8 @@ export class System implements Kernel, Runtime {
     this.mailboxes.shutdown();
   }
 }
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** One pending ask: correlation by closure (the reply function), never by an id that can collide. */
 class Ask<R> implements PendingAsk {
