@@ -23,7 +23,7 @@ import type { Store } from '../../store/types.js';
 import type { ActorContext, ActorRef, Behavior } from '../../supervisor/types.js';
 import { requeueDelay, seconds, type RequeueBackoff } from '../backoff.js';
 import type { ActorRegistry } from '../registry.js';
-import { observeDisk, removeSentinel, writeLimaYaml, writeOwnerMarker, type DiskState } from './disk.js';
+import { lastHostagentPhase, observeDisk, removeSentinel, writeLimaYaml, writeOwnerMarker, type DiskState } from './disk.js';
 import type { VmMsg } from './messages.js';
 import { failureText, isCancelled, runOp } from './ops.js';
 import { plan, templateConfigMapName, type Action, type OpRequest, type Phase, type PlanConfig, type StatusChange } from './plan.js';
@@ -206,10 +206,15 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
         ctx.log.info({ op: s.op?.kind, why: a.why }, 'aborting operation');
         s.opAbort?.abort(new Error(a.why));
         return false;
-      case 'adopt':
-        ctx.log.info({ dir: disk.dir }, 'found a live hostagent from before; adopting it');
+      case 'adopt': {
+        const last = lastHostagentPhase(disk.dir);
+        ctx.log.info({ dir: disk.dir, phase: last.phase }, 'found a live hostagent from before; adopting it');
         startWatcher(s, ctx, 0);
+        // The watcher replays the run's events from the start; begin from where they end.
+        s.phase = last.phase;
+        s.degradedErrors = last.errors;
         return true;
+      }
       case 'stopWatcher':
         stopWatcher(s, ctx);
         return true;

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LimaDriver } from '../../lima/types.js';
+import { nextPhase, parseStatusLine, type Phase as WatchPhase } from '../../lima/watch/index.js';
 
 export const OWNER_MARKER = 'rdd-owner';
 
@@ -72,4 +73,32 @@ export function writeLimaYaml(dir: string, text: string): void {
   const tmp = join(dir, `.lima.yaml.${process.pid}.tmp`);
   writeFileSync(tmp, text, { mode: 0o644 });
   renameSync(tmp, join(dir, 'lima.yaml'));
+}
+
+/**
+ * Where the current hostagent run is, from its whole event file: what an adopting actor starts
+ * from, so replaying old events never shows a running VM as "starting" again.
+ */
+export function lastHostagentPhase(dir: string): { phase: 'unknown' | 'starting' | 'running' | 'exited'; errors: readonly string[] } {
+  const text = readText(join(dir, 'ha.stdout.log')) ?? '';
+  let phase: WatchPhase = 'none';
+  let errors: readonly string[] = [];
+  for (const line of text.split('\n')) {
+    const parsed = parseStatusLine(line);
+    if (!parsed) continue;
+    const next = nextPhase(phase, parsed);
+    phase = next.phase;
+    if (next.event?.type === 'running') errors = next.event.degraded ? next.event.errors : [];
+  }
+  switch (phase) {
+    case 'none':
+      return { phase: 'unknown', errors: [] };
+    case 'starting':
+      return { phase: 'starting', errors: [] };
+    case 'running':
+    case 'degraded':
+      return { phase: 'running', errors };
+    case 'exiting':
+      return { phase: 'exited', errors: [] };
+  }
 }
