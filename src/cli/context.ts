@@ -1,11 +1,10 @@
 // What every command needs: the instance and its paths (from --instance / RDD_INSTANCE), output
 // streams, and a session with a running, compatible daemon (started on demand).
-import { isApiError } from '../api/index.js';
-import { createLogger, type Logger } from '../log.js';
+import { isApiError } from '../api/errors.js';
 import { resolveInstance, resolvePaths, type Instance, type Paths } from '../service/instance.js';
 import { VERSION } from '../service/version.js';
-import { PROTOCOL_VERSION, type Client, type DaemonInfo, type HelloResult } from '../transport/index.js';
-import { startService } from './daemon/start.js';
+import type { Client } from '../transport/client/client.js';
+import { PROTOCOL_VERSION, type DaemonInfo, type HelloResult } from '../transport/protocol.js';
 import { CliError, ExitCode, usageError } from './exit.js';
 
 export interface GlobalOptions {
@@ -53,7 +52,6 @@ export function checkCompatible(h: HelloResult): void {
 export class Cli {
   private inst: Instance | undefined;
   private sessionP: Promise<Session> | undefined;
-  private logger: Logger | undefined;
 
   constructor(
     readonly globals: GlobalOptions,
@@ -75,12 +73,6 @@ export class Cli {
     return resolvePaths(this.instance);
   }
 
-  /** The CLI's own logger; quiet unless --log-level asks for more. */
-  get log(): Logger {
-    this.logger ??= createLogger({ name: 'rdd', level: (this.globals.logLevel ?? 'warn') as 'warn', pretty: false });
-    return this.logger;
-  }
-
   out(text: string): void {
     this.io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
   }
@@ -92,6 +84,8 @@ export class Cli {
   /** A connected client of a running daemon; starts the daemon first when needed. */
   session(): Promise<Session> {
     this.sessionP ??= (async () => {
+      // Loaded here: the client (ws, msgpackr) is not needed by commands without a daemon.
+      const { startService } = await import('./daemon/start.js');
       const r = await startService({
         instance: this.instance,
         paths: this.paths,

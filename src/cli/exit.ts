@@ -1,8 +1,10 @@
 // Exit codes and the one place that maps an error to one. Commands throw; main.ts prints the
 // message and exits with exitCodeOf(error).
 import { CommanderError } from 'commander';
-import { isApiError } from '../api/index.js';
-import { isConditionFailed, isDaemonNotRunning } from '../transport/index.js';
+import { isApiError } from '../api/errors.js';
+
+/** The client marks "no daemon answers" with this cause (transport/client/errors.ts). */
+const DAEMON_NOT_RUNNING = 'DaemonNotRunning';
 
 export const ExitCode = {
   Ok: 0,
@@ -45,9 +47,8 @@ export function exitCodeOf(e: unknown): number {
   if (e instanceof ChildExit) return e.status;
   if (e instanceof CliError) return e.exitCode;
   if (e instanceof CommanderError) return COMMANDER_OK.has(e.code) || e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  if (isConditionFailed(e)) return ExitCode.Error;
   if (isApiError(e)) {
-    if (isDaemonNotRunning(e)) return ExitCode.Error;
+    if ((e.details?.causes ?? []).some((c) => c.reason === DAEMON_NOT_RUNNING)) return ExitCode.Error;
     if (e.code === 400 || e.code === 403 || e.code === 422) return ExitCode.Rejected;
     if (e.code === 504 || e.reason === 'Timeout') return ExitCode.Timeout;
     return ExitCode.Error;

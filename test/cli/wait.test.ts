@@ -121,9 +121,9 @@ class Sink extends Writable {
   }
 }
 
-test('progress on a pipe: plain lines, no escapes, no spinner text', (t) => {
+test('progress on a pipe: plain lines, no escapes, no spinner text', async (t) => {
   const sink = new Sink();
-  const p = createProgress({ stream: sink as unknown as NodeJS.WriteStream });
+  const p = await createProgress({ stream: sink as unknown as NodeJS.WriteStream });
   p.status('Waiting for the App…');
   p.line(transitionLine(c('Running', 'False', 'Starting', 'Lima instance is starting')));
   p.succeed('done');
@@ -132,16 +132,16 @@ test('progress on a pipe: plain lines, no escapes, no spinner text', (t) => {
   t.is(transitionLine(c('Settled', 'True', 'Settled')), 'Settled=True (Settled)');
 });
 
-test('progress in a terminal: transitions stay above the spinner', (t) => {
+test('progress in a terminal: transitions stay above the spinner', async (t) => {
   const sink = new Sink();
   sink.isTTY = true;
-  const p = createProgress({ stream: sink as unknown as NodeJS.WriteStream, tty: true });
+  const p = await createProgress({ stream: sink as unknown as NodeJS.WriteStream, tty: true });
   p.status('Waiting');
   p.line('Running=True: up (Started)');
   p.stop();
   t.true(sink.text.includes('Running=True: up (Started)\n'));
   t.true(sink.text.includes('Waiting'), 'the spinner text was drawn');
   const quiet = new Sink();
-  createProgress({ stream: quiet as unknown as NodeJS.WriteStream, quiet: true }).line('x');
+  (await createProgress({ stream: quiet as unknown as NodeJS.WriteStream, quiet: true })).line('x');
   t.is(quiet.text, '');
 });

@@ -3,7 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { type Command } from 'commander';
 import { pathEntries } from '../../service/instance.js';
 import { VERSION } from '../../service/version.js';
-import { PROTOCOL_VERSION } from '../../transport/index.js';
+import { PROTOCOL_VERSION } from '../../transport/protocol.js';
 import { stopHostagents, deleteInstanceFiles, resetInstanceFiles } from '../daemon/cleanup.js';
 import { startService, tryHello } from '../daemon/start.js';
 import { daemonFiles } from '../daemon/state.js';

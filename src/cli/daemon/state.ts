@@ -4,7 +4,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { isProcessAlive, parsePid } from '../../lima/driver/process.js';
 import type { Paths } from '../../service/instance.js';
-import { readEndpointFile, type EndpointInfo } from '../../transport/index.js';
+import { readEndpointFile } from '../../transport/endpoint.js';
+import type { EndpointInfo } from '../../transport/protocol.js';
 
 export function readPidFile(file: string): number | undefined {
   try {

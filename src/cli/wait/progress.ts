@@ -1,6 +1,6 @@
 // Progress while a command waits: in a terminal an ora spinner with each condition transition
 // printed above it as it arrives; on a pipe the same transitions as plain lines, no escapes.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { Condition } from '../../api/index.js';
 
 export interface Progress {
@@ -26,13 +26,15 @@ export interface ProgressOptions {
   readonly quiet?: boolean;
 }
 
-export function createProgress(o: ProgressOptions): Progress {
+/** Loads ora only for a terminal (it is the slowest module the CLI imports). */
+export async function createProgress(o: ProgressOptions): Promise<Progress> {
   if (o.quiet) return { line: () => undefined, status: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
   const tty = o.tty ?? o.stream.isTTY === true;
   if (!tty) {
     const write = (t: string) => void o.stream.write(`${t}\n`);
     return { line: write, status: () => undefined, succeed: write, fail: write, stop: () => undefined };
   }
+  const { default: ora } = await import('ora');
   let spinner: Ora | undefined;
   const ensure = (): Ora => (spinner ??= ora({ stream: o.stream, discardStdin: false, isEnabled: true }).start());
   return {

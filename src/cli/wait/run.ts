@@ -5,7 +5,7 @@ import { createProgress } from './progress.js';
 import { waitForObject, type WaitSpec } from './wait.js';
 
 export async function runWait(cli: Cli, session: Session, spec: WaitSpec, timeoutMs: number): Promise<Resource | undefined> {
-  const progress = createProgress({ stream: cli.io.stderr });
+  const progress = await createProgress({ stream: cli.io.stderr });
   try {
     return await waitForObject(session, spec, { timeoutMs, progress });
   } finally {

@@ -1,0 +1,128 @@
+// End to end: the App commands against a real daemon and the Lima simulator.
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Resource } from '../../src/api/index.js';
+import { conditionOf, rddHome } from './helpers/harness.js';
+
+const restartCount = (vm: Resource | undefined) => (vm?.status as { restartCount?: number } | undefined)?.restartCount ?? 0;
+
+test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete is refused, stop, delete', async (t) => {
+  const h = rddHome(t);
+
+  const start = await h.run(['start']);
+  t.is(start.exitCode, 0, start.stderr);
+  t.regex(start.stderr, /Starting the rdd daemon for instance "2"/);
+  t.regex(start.stderr, /Lima: the bundled Lima simulator/, 'it says the simulator runs');
+  t.regex(start.stderr, /Running=True: Lima instance is running \(Started\)/, 'progress shows transitions');
+  t.regex(start.stdout, /^App created\nApp settled: App has reached the desired state\n$/);
+  const app = await h.get('app', 'app');
+  const settled = conditionOf(app, 'Settled');
+  t.is(settled?.status, 'True');
+  t.is(settled?.observedGeneration, app?.metadata.generation);
+
+  const vm0 = await h.get('limavm', 'rd');
+  t.is(conditionOf(vm0, 'Running')?.status, 'True');
+  const set = await h.run(['set', 'virtualMachine.cpus=1']);
+  t.is(set.exitCode, 0, set.stderr);
+  t.regex(set.stdout, /App updated\nApp settled/);
+  const vm1 = await h.get('limavm', 'rd');
+  t.true(restartCount(vm1) > restartCount(vm0), 'the VM restarted for the new template');
+  t.is(conditionOf(vm1, 'Running')?.status, 'True');
+  t.regex(readFileSync(join(h.paths().limaHome, 'rd', 'lima.yaml'), 'utf8'), /^cpus: 1$/m);
+
+  // Exit 3: the server's guard, dry run included; rd is left untouched.
+  for (const extra of [['--dry-run'], []]) {
+    const del = await h.run(['ctl', 'delete', 'limavm', 'rd', ...extra]);
+    t.is(del.exitCode, 3);
+    t.is(del.stderr.trim(), 'error: cannot delete "rd": owned by App; delete the App resource instead');
+  }
+  const vm2 = await h.get('limavm', 'rd');
+  t.is(vm2?.metadata.deletionTimestamp, undefined, 'rd is not Terminating');
+  t.is(vm2?.metadata.uid, vm0?.metadata.uid);
+
+  // Exit 3: admission rejects a value; the message is the server's.
+  const tooMany = await h.run(['set', 'virtualMachine.cpus=100000']);
+  t.is(tooMany.exitCode, 3);
+  t.regex(tooMany.stderr, /spec\.virtualMachine\.cpus 100000 exceeds the host CPU count/);
+
+  // Exit 1: not found across namespaces.
+  const missing = await h.run(['limavm', 'start', 'nosuch']);
+  t.is(missing.exitCode, 1);
+  t.is(missing.stderr.trim(), 'error: LimaVM "nosuch" not found in any namespace');
+
+  const stop = await h.run(['stop']);
+  t.is(stop.exitCode, 0, stop.stderr);
+  const vm3 = await h.get('limavm', 'rd');
+  t.is(conditionOf(vm3, 'Running')?.reason, 'Stopped');
+  t.false((vm3?.spec as { running: boolean }).running);
+
+  const del = await h.run(['delete']);
+  t.is(del.exitCode, 0, del.stderr);
+  t.regex(del.stdout, /App deleted\n$/);
+  t.is(await h.get('app', 'app'), undefined);
+  t.deepEqual((await h.json<{ items: Resource[] }>(['ctl', 'get', 'limavm', '-A'])).items, []);
+  const cms = (await h.json<{ items: Resource[] }>(['ctl', 'get', 'cm', '-A'])).items.map((c) => c.metadata.name);
+  t.false(cms.includes('rd') || cms.includes('rd-template'), `ConfigMaps left: ${cms.join(', ')}`);
+  t.deepEqual(
+    h.calls().filter((l) => l.kind === 'hostagent' && l.event === 'started').length > 0,
+    true,
+    'a hostagent ran',
+  );
+  await h.shutdown(t);
+});
+
+test.serial('stop without an App and set --dry-run create nothing', async (t) => {
+  const h = rddHome(t);
+  const stop = await h.run(['stop']);
+  t.is(stop.exitCode, 0, stop.stderr);
+  t.is(stop.stdout, 'App does not exist; nothing to stop\n');
+  const dry = await h.run(['set', '--dry-run', 'running=true', 'virtualMachine.cpus=1']);
+  t.is(dry.exitCode, 0, dry.stderr);
+  t.regex(dry.stdout, /dry run/);
+  const rejected = await h.run(['set', '--dry-run', 'virtualMachine.cpus=100000']);
+  t.is(rejected.exitCode, 3, 'a dry-run create is still validated');
+  const list = await h.run(['ctl', 'get', 'app']);
+  t.is(list.exitCode, 0);
+  t.is(list.stdout, '');
+  t.is(list.stderr, 'No resources found.\n');
+  t.deepEqual((await h.json<{ items: Resource[] }>(['ctl', 'get', 'limavm', '-A'])).items, []);
+  const del = await h.run(['delete']);
+  t.is(del.stdout, 'App does not exist; nothing to delete\n');
+  await h.shutdown(t);
+});
+
+test.serial('usage errors exit 2 and start no daemon', async (t) => {
+  const h = rddHome(t);
+  const cases: Array<[string[], RegExp]> = [
+    [['set', 'foo=1'], /unknown property "foo"; valid properties: running, /],
+    [['set', 'running'], /expected PROPERTY=VALUE format/],
+    [['set', 'virtualMachine=1'], /"virtualMachine" is an object; set its fields/],
+    [['set', 'running=maybe'], /expected boolean/],
+    [['bogus'], /unknown command 'bogus'/],
+    [['start', '--timeout', 'soon'], /expected a duration/],
+    [['start', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['ctl', 'get', 'frobs'], /unknown resource type "frobs"/],
+    [['ctl', 'get', 'vm', '-n', 'x', '-A'], /either -n\/--namespace or -A/],
+    [['ctl', 'get', 'vm', '-o', 'xml'], /invalid output format "xml"/],
+    [['ctl', 'wait-condition', 'app', 'Settled'], /expected KIND\/NAME/],
+    [['limavm', 'params', 'x', '9bad=1'], /invalid parameter name "9bad"/],
+    [['service', 'paths', 'nope'], /unknown path key "nope"/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await h.run(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, re, args.join(' '));
+  }
+  const badInstance = await h.run(['service', 'status'], { instance: 'bad name!' });
+  t.is(badInstance.exitCode, 2);
+  t.regex(badInstance.stderr, /invalid instance name/);
+  const help = await h.run(['set', '--help']);
+  t.is(help.exitCode, 0);
+  t.regex(help.stdout, /Available properties:\n\s+running\s+\(boolean\)/);
+  const version = await h.run(['--version']);
+  t.is(version.exitCode, 0);
+  t.regex(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  t.deepEqual(h.processes(), [], 'no daemon was started');
+  t.is(h.daemonPid(), undefined);
+});
