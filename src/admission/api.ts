@@ -5,7 +5,7 @@
 import { ApiError, clone, toApiError, type Resource, type ResourceInput } from '../api/index.js';
 import type { Logger } from '../log.js';
 import { applyPatch, type DeleteResult, type Store } from '../store/index.js';
-import { Admitter, kindOf, matchingHooks } from './pipeline.js';
+import { Admitter, bodyKind, kindOf, matchingHooks } from './pipeline.js';
 import { isPrecheckStale, PrecheckMap } from './prechecks.js';
 import { applyDefaults } from './schema.js';
 import type { AdmissionHook, AdmissionRequest, Api, DeleteRequestOptions, SyncApi, WriteRequestOptions } from './types.js';
@@ -109,7 +109,7 @@ export function createApi(deps: ApiDeps): Api {
     sync,
 
     async create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource> {
-      const info = kindOf(obj.kind);
+      const info = bodyKind(obj);
       const label = { kind: info.kind, name: obj.metadata.name, op: 'CREATE' };
       const view = (): AdmissionRequest => {
         const object = clone(obj) as Resource;
@@ -121,7 +121,7 @@ export function createApi(deps: ApiDeps): Api {
     },
 
     async update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource> {
-      const info = kindOf(obj.kind);
+      const info = bodyKind(obj);
       const ns = obj.metadata.namespace ?? '';
       const label = { kind: info.kind, name: obj.metadata.name, op: 'UPDATE' };
       let oldRv = '';
@@ -137,7 +137,7 @@ export function createApi(deps: ApiDeps): Api {
     },
 
     async updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource> {
-      const info = kindOf(obj.kind);
+      const info = bodyKind(obj);
       const ns = obj.metadata.namespace ?? '';
       const label = { kind: info.kind, name: obj.metadata.name, op: 'UPDATE' };
       let oldRv = '';

@@ -3,6 +3,7 @@
 // use for nested writes: each nested write is a savepoint and runs its own kind's hooks.
 import { clone, kindInfo, type KindInfo, type Resource, type ResourceInput } from '../api/index.js';
 import { applyPatch, unknownKind, type DeleteResult, type Store } from '../store/index.js';
+import { invalid } from './errors.js';
 import { applyDefaults, validateSchema } from './schema.js';
 import type {
   AdmissionContext,
@@ -53,7 +54,7 @@ export class Admitter implements SyncApi {
 
   create(input: ResourceInput): Resource {
     const { store } = this.d;
-    const info = kindOf(input.kind);
+    const info = bodyKind(input);
     return store.transaction(() => {
       const object = clone(input) as Resource;
       const req: AdmissionRequest = { operation: 'CREATE', kind: info, object, dryRun: this.d.dryRun };
@@ -63,7 +64,7 @@ export class Admitter implements SyncApi {
 
   update(input: Resource): Resource {
     const { store } = this.d;
-    const info = kindOf(input.kind);
+    const info = bodyKind(input);
     return store.transaction(() => {
       const oldObject = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
       return this.admitUpdate(info, clone(input), oldObject);
@@ -73,7 +74,7 @@ export class Admitter implements SyncApi {
   /** updateStatus through admission (status hooks only). */
   updateStatus(input: Resource): Resource {
     const { store } = this.d;
-    const info = kindOf(input.kind);
+    const info = bodyKind(input);
     return store.transaction(() => {
       const oldObject = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
       return this.admitStatus(info, clone(input), oldObject);
@@ -126,6 +127,16 @@ export class Admitter implements SyncApi {
     };
     return this.run(req, () => this.d.store.updateStatus(object));
   }
+}
+
+/** A request body's kind entry, after checking it has metadata with a name (422 otherwise). */
+export function bodyKind(obj: { kind?: unknown; metadata?: unknown }): KindInfo {
+  const info = kindOf(String(obj?.kind));
+  const m = obj.metadata as { name?: unknown } | undefined;
+  if (typeof m !== 'object' || m === null || typeof m.name !== 'string' || m.name === '') {
+    throw invalid(info, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name is required' }]);
+  }
+  return info;
 }
 
 /** The kind's registry entry, or the store's 404 for an unknown kind. */

@@ -332,3 +332,11 @@ test('a hook that throws a non-API error yields a 500 InternalError', async (t) 
     message: 'internal error: oops',
   });
 });
+
+test('a body without metadata or name is 422, not an internal error', async (t) => {
+  const s = setup(t, { hooks: () => [] });
+  const noMeta = { apiVersion: 'v1', kind: CONFIGMAP_KIND } as unknown as Resource;
+  t.like(await rejection(t, s.api.create(noMeta)), { code: 422, message: 'configmaps "" is invalid: metadata.name: Required value: name is required' });
+  t.like(await rejection(t, s.api.update(noMeta)), { code: 422 });
+  t.like(t.throws(() => s.api.sync.update(noMeta)), { code: 422 });
+});

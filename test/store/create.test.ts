@@ -1,6 +1,8 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { isApiError, type ApiError } from '../../src/api/index.js';
+import { silentLogger } from '../../src/log.js';
+import { openStore } from '../../src/store/index.js';
 import { cm, fixture, ns, rv, vm } from './helpers.js';
 
 function apiError(t: import('ava').ExecutionContext, fn: () => unknown): ApiError {
@@ -184,4 +186,16 @@ test('objects and the revision survive a reopen, and revisions continue', (t) =>
   t.is(s.currentRevision(), 2);
   t.deepEqual(s.list('ConfigMap').items.map((o) => o.metadata.name), ['a', 'b']);
   t.is(rv(s.create(cm('c'))), 3);
+});
+
+test('by default uids are random UUIDs and timestamps come from the real clock', (t) => {
+  const store = openStore({ path: ':memory:', log: silentLogger() });
+  t.teardown(() => store.close());
+  const before = Date.now();
+  const a = store.create(cm('a'));
+  const b = store.create(cm('b'));
+  t.regex(a.metadata.uid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.not(a.metadata.uid, b.metadata.uid);
+  const created = Date.parse(a.metadata.creationTimestamp);
+  t.true(created >= Math.floor(before / 1000) * 1000 && created <= Date.now());
 });
