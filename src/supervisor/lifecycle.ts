@@ -247,7 +247,15 @@ function stopChildren(rt: Runtime, cell: Cell, mode: 'drain' | 'now', deadlineAt
 
 /** Resolves true if `p` settled before the deadline; otherwise calls onExpire and resolves false. */
 function within(rt: Runtime, p: Promise<void>, deadlineAt: number, onExpire: () => void): Promise<boolean> {
-  if (deadlineAt === Infinity) return p.then(() => true);
+  if (deadlineAt === Infinity) {
+    return p.then(
+      () => true,
+      (err: unknown) => {
+        rt.log.fatal({ err }, 'kernel defect while winding an actor down');
+        return true;
+      },
+    );
+  }
   return new Promise<boolean>((resolve) => {
     let settled = false;
     const t = rt.clock.setTimeout(
@@ -260,18 +268,22 @@ function within(rt: Runtime, p: Promise<void>, deadlineAt: number, onExpire: () 
       deadlineAt - rt.clock.now(),
       { unref: true },
     );
-    void p.then(() => {
+    const done = () => {
       if (settled) return;
       settled = true;
       rt.clock.clearTimeout(t);
       resolve(true);
+    };
+    p.then(done, (err: unknown) => {
+      rt.log.fatal({ err }, 'kernel defect while winding an actor down');
+      done();
     });
   });
 }
 
 /** The deadline passed: abort every signal below, finish the children by force, start finalize if it has not. */
 function expireSubtree(rt: Runtime, cell: Cell, inc: Incarnation | undefined, reason: Reason, timeoutMs: number): void {
-  rt.log.warn({ path: cell.path, incarnation: cell.incarnation, timeoutMs }, 'shutdown_timeout');
+  rt.log.warn({ path: cell.path, incarnation: Math.max(0, cell.incarnation), timeoutMs }, 'shutdown_timeout');
   rt.emit({ type: 'shutdown_timeout', path: cell.path, timeoutMs });
   inc?.expire();
   if (cell.children !== undefined) for (const c of [...cell.children.values()].reverse()) forceFinish(rt, c);
@@ -330,7 +342,7 @@ export function finish(rt: Runtime, cell: Cell, reason: Reason): void {
     for (const a of asks) a.fail(reason);
   }
   const ms = req === undefined ? 0 : rt.clock.now() - req.at;
-  const fields = { path: cell.path, incarnation: cell.incarnation, reason: describeReason(reason), ms };
+  const fields = { path: cell.path, incarnation: Math.max(0, cell.incarnation), reason: describeReason(reason), ms };
   if (isCrash(reason) || reason === 'deleted') rt.log.info(fields, 'stopped');
   else rt.log.debug(fields, 'stopped');
   rt.emit({ type: 'stopped', path: cell.path, reason, ms });

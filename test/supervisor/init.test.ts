@@ -146,3 +146,33 @@ test('a drain stop during an async init waits for init, handles the stash, then 
   t.deepEqual(await finalState.promise, [0, 1, 2]);
   await until(() => k.deadLetters.count === 1, 'late mail dead-lettered');
 });
+
+test('async handlers of one actor never overlap and keep FIFO order', async (t) => {
+  const { k } = kernelFor(t);
+  let active = 0;
+  let maxActive = 0;
+  const order: number[] = [];
+  const a = k.spawn<null, number | { t: 'done'; reply: (n: number[]) => void }>({
+    name: 'serial',
+    behavior: {
+      init: () => null,
+      receive: async (s, m) => {
+        if (typeof m !== 'number') {
+          m.reply(order);
+          return s;
+        }
+        active++;
+        maxActive = Math.max(maxActive, active);
+        // Yield to the event loop several times inside one message.
+        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+        order.push(m);
+        active--;
+        return s;
+      },
+    },
+  });
+  for (let i = 0; i < 50; i++) a.tell(i);
+  const got = await k.ask(a, (reply: (n: number[]) => void) => ({ t: 'done' as const, reply }), 10_000);
+  t.deepEqual(got, Array.from({ length: 50 }, (_, i) => i));
+  t.is(maxActive, 1);
+});

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { installProcessGuard } from '../../src/supervisor/index.js';
+import { kernelFor } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url));
 
@@ -47,3 +49,12 @@ for (const kind of ['rejection', 'exception'] as const) {
     t.is(fatal!.err?.message, `escaped ${kind}`);
   });
 }
+
+test('installProcessGuard adds one handler per event and its uninstall removes them', (t) => {
+  const { k } = kernelFor(t);
+  const before = [process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtException')];
+  const uninstall = installProcessGuard(k, k.log, { exit: () => t.fail('must not exit') });
+  t.deepEqual([process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtException')], [before[0]! + 1, before[1]! + 1]);
+  uninstall();
+  t.deepEqual([process.listenerCount('unhandledRejection'), process.listenerCount('uncaughtException')], before);
+});
