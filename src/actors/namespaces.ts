@@ -74,7 +74,9 @@ export function namespaceHooks(): import('../admission/types.js').AdmissionHook[
       validate(req, ctx) {
         if (req.operation !== 'DELETE' || !req.oldObject) return;
         const name = req.oldObject.metadata.name;
-        for (const kind of KINDS.filter((k) => k.namespaced)) {
+        // VMs first: name the outermost owner (the App), not the VM that owns a template ConfigMap.
+        const kinds = KINDS.filter((k) => k.namespaced).sort((a, b) => Number(b.kind === LIMAVM_KIND) - Number(a.kind === LIMAVM_KIND));
+        for (const kind of kinds) {
           for (const o of ctx.store.list(kind.kind, { namespace: name }).items) {
             const owned = (o.metadata.finalizers ?? []).find((f) => f.startsWith('rdd.rancherdesktop.io/owned-by-'));
             if (!owned) continue;

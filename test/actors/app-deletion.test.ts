@@ -1,0 +1,153 @@
+// App deletion and ownership (issue 6; the seed review's findings).
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP_VM_NAME, errors, findCondition, type App, type Resource } from '../../src/api/index.js';
+import type { Store } from '../../src/store/types.js';
+import { is, leftovers, startTestCore, type TestCore } from '../helpers/core.js';
+
+const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
+
+async function runningApp(tc: TestCore, running = true) {
+  const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running } });
+  await tc.until('Settled', () => {
+    const s = findCondition((tc.core.store.get('App', '', 'app') as App | undefined)?.status?.conditions, 'Settled');
+    return s?.status === 'True' && (s.observedGeneration ?? 0) >= a.metadata.generation;
+  }, 40_000);
+}
+
+async function everythingGone(tc: TestCore) {
+  await tc.until('App, VM and ConfigMaps gone', () =>
+    !tc.core.store.get('App', '', 'app') && !tc.vm(APP_VM_NAME) &&
+    tc.core.store.list('ConfigMap', { namespace: 'default' }).items.length === 0, 60_000);
+}
+
+test.serial('out-of-band delete of rd is 403 with the exact message (dry-run too) and leaves it untouched', async (t) => {
+  const tc = await startTestCore(t);
+  await runningApp(tc, false);
+  for (const dryRun of [true, false]) {
+    const err = await t.throwsAsync(tc.core.api.delete('LimaVM', 'default', APP_VM_NAME, { dryRun }));
+    t.is((err as { code?: number }).code, 403);
+    t.is(err?.message, 'cannot delete "rd": owned by App; delete the App resource instead');
+  }
+  t.is(tc.vm(APP_VM_NAME)?.metadata.deletionTimestamp, undefined);
+});
+
+test.serial('deleting the App removes the VM, its ConfigMaps and the instance, and leaves no process', async (t) => {
+  const tc = await startTestCore(t);
+  await runningApp(tc);
+  await tc.core.api.delete('App', '', 'app');
+  await everythingGone(tc);
+  t.false(existsSync(join(tc.limaHome, APP_VM_NAME)));
+  t.deepEqual(tc.calls().filter((l) => l.kind === 'kill'), []);
+  t.deepEqual(leftovers(tc.limaHome), []);
+  t.truthy(tc.core.store.get('Namespace', '', 'default'), 'the App did not create "default", so it stays');
+});
+
+test.serial('App deletion with rd already Terminating (guard bypassed) completes: no deadlock', async (t) => {
+  const tc = await startTestCore(t);
+  await runningApp(tc);
+  // Bypass admission: mark the VM deleted directly in the store while the App still owns it.
+  tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
+  t.truthy(tc.vm(APP_VM_NAME)?.metadata.deletionTimestamp);
+  await tc.core.api.delete('App', '', 'app');
+  await everythingGone(tc);
+  t.pass();
+});
+
+test.serial('rd made Terminating behind a live App is released, torn down and recreated; stale conditions are not mirrored', async (t) => {
+  const tc = await startTestCore(t);
+  await runningApp(tc);
+  const oldUid = tc.vm(APP_VM_NAME)!.metadata.uid;
+  tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
+  const waiting = await tc.until('App waiting for the VM to come back', () => {
+    const s = findCondition((tc.core.store.get('App', '', 'app') as App).status?.conditions, 'Settled');
+    return s?.reason === 'WaitingForLimaVM' ? s : undefined;
+  });
+  t.regex(waiting.message, /being deleted|Waiting/);
+  await tc.until('a new rd runs', () => {
+    const vm = tc.vm(APP_VM_NAME);
+    return vm !== undefined && vm.metadata.uid !== oldUid && is(tc.cond('LimaVM', APP_VM_NAME, 'Running'), 'True', 'Started');
+  }, 60_000);
+  const app = tc.core.store.get('App', '', 'app') as App;
+  await tc.until('Settled again', () => findCondition((tc.core.store.get('App', '', 'app') as App).status?.conditions, 'Settled')?.status === 'True');
+  t.truthy(app);
+});
+
+test.serial('deleting the App while rd is starting converges', async (t) => {
+  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 5000 } } });
+  await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
+  await tc.until('booting', () => tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'started'));
+  await tc.core.api.delete('App', '', 'app');
+  await everythingGone(tc);
+  t.deepEqual(leftovers(tc.limaHome), []);
+});
+
+test.serial('a transient store error while cleaning up the input ConfigMap is retried; nothing is orphaned', async (t) => {
+  let failures = 3;
+  let armed = false;
+  const wrap = (s: Store): Store =>
+    new Proxy(s, {
+      get(target, prop, recv) {
+        if (prop === 'get') {
+          return (kind: string, ns: string, name: string): Resource | undefined => {
+            if (armed && kind === 'ConfigMap' && name === APP_VM_NAME && failures > 0) {
+              failures -= 1;
+              throw errors.unavailable('database is locked (injected)');
+            }
+            return target.get(kind, ns, name);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, recv);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const tc = await startTestCore(t, { wrapStore: wrap });
+  await runningApp(tc, false);
+  // Leave an input ConfigMap behind, as an interrupted attempt would, then delete the App.
+  const app = tc.core.store.get('App', '', 'app')!;
+  armed = true;
+  tc.core.store.create({
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: APP_VM_NAME, namespace: 'default', ownerReferences: [{ apiVersion: APP.apiVersion, kind: 'App', name: 'app', uid: app.metadata.uid, controller: true }] },
+    data: { template: 'x' },
+  });
+  await tc.core.api.delete('App', '', 'app');
+  await everythingGone(tc);
+  t.is(failures, 0, 'the injected errors were hit and retried');
+});
+
+test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardownStuck on the App', async (t) => {
+  const tc = await startTestCore(t, { config: { childTeardownMs: 1_000 } });
+  await runningApp(tc, false);
+  const { writeFileSync, rmSync } = await import('node:fs');
+  writeFileSync(join(tc.limaHome, APP_VM_NAME, 'protected'), '');
+  await tc.core.api.delete('App', '', 'app');
+  const c = await tc.until('ChildTeardownStuck', () => {
+    const x = findCondition((tc.core.store.get('App', '', 'app') as App | undefined)?.status?.conditions, 'Deleting');
+    return x?.reason === 'ChildTeardownStuck' ? x : undefined;
+  });
+  t.regex(c.message, /protected/);
+  rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
+  await everythingGone(tc);
+});
+
+test.serial('a namespace the App created is deleted with it; one holding other objects is kept', async (t) => {
+  const tc = await startTestCore(t);
+  let a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false, namespace: 'rd-ns' } });
+  await tc.until('VM created in rd-ns', () => is(tc.cond('LimaVM', APP_VM_NAME, 'Created', 'rd-ns'), 'True'));
+  t.like(tc.core.store.get('Namespace', '', 'rd-ns')?.metadata.ownerReferences?.[0], { kind: 'App', uid: a.metadata.uid });
+  // Deleting the App's namespace directly is refused while the App's VM lives there.
+  const err = await t.throwsAsync(tc.core.api.delete('Namespace', '', 'rd-ns'));
+  t.regex(err?.message ?? '', /owned by App; delete the App resource instead/);
+  await tc.core.api.delete('App', '', 'app');
+  await tc.until('namespace gone', () => !tc.core.store.get('Namespace', '', 'rd-ns') && !tc.core.store.get('App', '', 'app'), 60_000);
+
+  a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false, namespace: 'shared' } });
+  await tc.until('VM created in shared', () => is(tc.cond('LimaVM', APP_VM_NAME, 'Created', 'shared'), 'True'));
+  await tc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine', namespace: 'shared' }, data: { k: 'v' } });
+  await tc.core.api.delete('App', '', 'app');
+  await tc.until('App gone', () => !tc.core.store.get('App', '', 'app'), 60_000);
+  t.truthy(tc.core.store.get('Namespace', '', 'shared'));
+  t.truthy(tc.core.store.get('ConfigMap', 'shared', 'mine'));
+});
