@@ -38,9 +38,15 @@ export function requestStop(
   const deadlineAt = Math.min(outerDeadline, now + (timeoutMs ?? cell.shutdownMs));
   const prev = cell.stopReq;
   if (prev !== undefined) {
-    if (!prev.begun && (mode === 'now' || deadlineAt < prev.deadlineAt)) {
-      prev.deadlineAt = Math.min(prev.deadlineAt, deadlineAt);
-      prev.mode = mode === 'now' ? 'now' : prev.mode;
+    // Once begun, the wind-down keeps the deadline it started with.
+    if (prev.begun) return done;
+    if (deadlineAt < prev.deadlineAt) {
+      prev.deadlineAt = deadlineAt;
+      if (prev.drainTimer !== undefined) rt.clock.clearTimeout(prev.drainTimer);
+      prev.drainTimer = rt.clock.setTimeout(() => beginStop(rt, cell), deadlineAt - now, { unref: true });
+    }
+    if (mode === 'now') {
+      prev.mode = 'now';
       beginStop(rt, cell);
     }
     return done;

@@ -326,3 +326,29 @@ test("stopChildren 'parallel' runs the children's finalizes together; 'in_order'
   await stopped;
   t.is(par.length, 6);
 });
+
+test('a drain stop stuck behind a busy handler begins at the earliest requested deadline and aborts the handler', async (t) => {
+  const { k, clock, events } = kernelFor(t, { manual: true });
+  const entered = deferred();
+  const a = k.spawn<string, 'hang'>({
+    name: 'busy',
+    behavior: {
+      init: () => 'idle',
+      receive: (_s, _m, ctx) => {
+        entered.resolve();
+        // Only an abort of the incarnation's signal ends this handler.
+        return new Promise<string>((_res, rej) => ctx.signal.addEventListener('abort', () => rej(ctx.signal.reason)));
+      },
+    },
+  });
+  a.tell('hang');
+  await entered.promise;
+  const first = k.stop(a, { timeoutMs: 10_000 });
+  const second = k.stop(a, { timeoutMs: 1000, reason: 'deleted' });
+  await new Promise((r) => setImmediate(r));
+  t.true(a.alive);
+  clock!.advance(1000);
+  t.is(await first, 'normal'); // the first reason wins
+  t.is(await second, 'normal');
+  t.is(count(events, 'crashed'), 0); // the aborted handler's rejection is not a crash
+});
