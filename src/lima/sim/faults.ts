@@ -48,15 +48,15 @@ export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(s) && s > 0 ? s : 1;
 }
 
-/** Lower bound of a scaled wait (LIMA_SIM_MIN_WAIT_MS, default 1000, never above the unscaled value). */
+/** Lower bound of a scaled wait (LIMA_SIM_MIN_WAIT_MS, default 2000, never above the unscaled value). */
 function minWait(env: NodeJS.ProcessEnv): number {
-  const m = Number(env.LIMA_SIM_MIN_WAIT_MS ?? '1000');
-  return Number.isFinite(m) && m >= 0 ? m : 1000;
+  const m = Number(env.LIMA_SIM_MIN_WAIT_MS ?? '2000');
+  return Number.isFinite(m) && m >= 0 ? m : 2000;
 }
 
 /**
  * A built-in timeout of real Lima, scaled. The floor keeps a busy machine from failing waits
- * that real Lima would pass (a node process needs a few hundred ms to start under load).
+ * that real Lima would pass (a node process can need a second to start on a loaded machine).
  */
 export function scaled(ms: number, env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(Math.round(ms * timeScale(env)), Math.min(ms, minWait(env)));

@@ -1,7 +1,7 @@
 // Instance names (lima.md §1): a containerd identifier (≤ 76 chars) not ending in .yml/.yaml,
 // whose `<dir>/ssh.sock.<16 digits>` path fits UNIX_PATH_MAX. Messages follow dirnames/identifiers.
 import { basename, join } from 'node:path';
-import { q } from './output.js';
+import { Fatal, q } from './output.js';
 
 const IDENTIFIER = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 const MAX_LENGTH = 76;
@@ -20,6 +20,12 @@ export function instNameError(name: string): string | undefined {
   }
   if (/\.ya?ml$/i.test(name)) return `instance name ${JSON.stringify(name)} must not end with .yml or .yaml suffix`;
   return undefined;
+}
+
+/** Refuses an invalid name before it becomes a path (`../x` must never reach rm -rf). */
+export function assertInstName(name: string): void {
+  const err = instNameError(name);
+  if (err !== undefined) throw new Fatal(err);
 }
 
 /** create's socket-length check; undefined when the longest socket path fits. */

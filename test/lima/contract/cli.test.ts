@@ -152,6 +152,7 @@ contract('list --json prints NDJSON with the documented fields; --format json is
   for (const n of ['vm1', 'vm2']) t.is((await h.run(['create', '--name', n, '-'], { input: offlineTemplate() })).exitCode, 0);
   const r = await h.run(['list', '--json']);
   t.is(r.exitCode, 0);
+  t.true(r.stdout.endsWith('}\n'), 'one compact JSON object per line, newline-terminated');
   const lines = r.stdout.trim().split('\n');
   t.is(lines.length, 2);
   const row = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
@@ -243,6 +244,19 @@ contract('delete: a missing instance is ignored with a warning and exit 0; a sto
   t.is(d.exitCode, 0, d.stderr);
   t.false(existsSync(h.dir('vm1')));
   t.true(d.logs.some((l) => new RegExp(`^Deleted ${quoted('vm1')} \\(${quoted(h.dir('vm1'))}\\)$`).test(l.msg)));
+});
+
+contract('commands refuse names that are not identifiers, so nothing outside LIMA_HOME is touched', async (t, h) => {
+  const outside = join(h.home, '..', `${h.home.split('/').pop() ?? 'x'}-outside`);
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'lima.yaml'), offlineTemplate());
+  const rel = `../${outside.split('/').pop() ?? ''}`;
+  for (const args of [['delete', '-f', rel], ['stop', '-f', rel], ['edit', '--set', '.cpus = 2', rel]]) {
+    const r = await h.run(args);
+    t.is(r.exitCode, 1, args.join(' '));
+    t.regex(r.fatal ?? '', /is not a valid identifier/, args.join(' '));
+  }
+  t.is(readFileSync(join(outside, 'lima.yaml'), 'utf8'), offlineTemplate());
 });
 
 contract('delete refuses a protected instance and a directory whose lima.yaml is unreadable', async (t, h) => {

@@ -80,7 +80,7 @@ simOnly('startOutcome=noPidfile: start gives up after the (scaled) pid file wait
   h.setFaults({ startOutcome: 'noPidfile' });
   const r = await h.run(['start', 'vm1']);
   t.is(r.exitCode, 1);
-  t.is(r.fatal, `hostagent (\`${h.file('vm1', 'ha.pid')}\`) did not start up in 1s (hint: see \`${h.file('vm1', 'ha.stderr.log')}\`)`);
+  t.is(r.fatal, `hostagent (\`${h.file('vm1', 'ha.pid')}\`) did not start up in 2s (hint: see \`${h.file('vm1', 'ha.stderr.log')}\`)`);
 });
 
 simOnly('bootDelayMs separates the booting and running events; sshPort fixes the port', async (t, h) => {

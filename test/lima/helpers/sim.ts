@@ -19,7 +19,7 @@ import {
 /** The compiled simulator entry point. */
 export const SIM_MAIN = fileURLToPath(new URL('../../../src/lima/sim/main.js', import.meta.url));
 
-/** Small enough that the stop/exiting waits take ~2 s; the simulator floors waits at 1 s. */
+/** Shrinks Lima's waits to their floor: 2 s (LIMA_SIM_MIN_WAIT_MS) instead of up to 10 min. */
 export const TEST_TIME_SCALE = '0.01';
 
 export interface Target {

@@ -5,12 +5,14 @@ import type { Ctx } from '../context.js';
 import { applyDiskFaults } from '../disk-faults.js';
 import { instDir } from '../files.js';
 import { inspect, isMissing } from '../inspect.js';
+import { assertInstName } from '../names.js';
 import { Fatal, q } from '../output.js';
 import { stopForcibly } from './stop.js';
 
 export async function deleteCmd(ctx: Ctx): Promise<number> {
   if (ctx.positionals.length === 0) throw new Fatal('requires at least 1 arg(s), only received 0');
   const force = ctx.flags.get('force') === true;
+  ctx.positionals.forEach(assertInstName);
   for (const name of ctx.positionals) {
     const dir = instDir(ctx.limaHome, name);
     if (!existsSync(dir)) {

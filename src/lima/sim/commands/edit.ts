@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { FILES, instDir } from '../files.js';
 import { inspect, isMissing } from '../inspect.js';
 import { applyEdits, editExpressions } from '../instance-create.js';
+import { assertInstName } from '../names.js';
 import { Fatal, q } from '../output.js';
 import { fillDefaults, parseTemplate, ramInBytes, validateTemplate } from '../template.js';
 
@@ -13,6 +14,7 @@ export async function editCmd(ctx: Ctx): Promise<number> {
   if (ctx.positionals.length > 1) throw new Fatal(`accepts at most 1 arg(s), received ${ctx.positionals.length}`);
   if (ctx.flags.get('start') === true) throw new Fatal('--start is not supported by the simulator; run `limactl start` after editing');
   const name = ctx.positionals[0] ?? 'default';
+  assertInstName(name);
   const inst = await inspect(ctx.limaHome, name);
   if (isMissing(inst)) throw new Fatal(`instance ${q(name)} not found`);
   if (inst.status === 'Running') throw new Fatal('cannot edit a running instance');

@@ -7,11 +7,13 @@ import { flagString } from '../cli.js';
 import type { Ctx } from '../context.js';
 import { applyDiskFaults } from '../disk-faults.js';
 import { inspect, isMissing } from '../inspect.js';
+import { assertInstName } from '../names.js';
 import { Fatal, q } from '../output.js';
 
 export async function shellCmd(ctx: Ctx): Promise<number> {
   const [name, ...argv] = ctx.positionals;
   if (name === undefined) throw new Fatal('requires at least 1 arg(s), only received 0');
+  assertInstName(name);
   applyDiskFaults(ctx.limaHome, name, ctx.faults(name));
   const inst = await inspect(ctx.limaHome, name);
   if (isMissing(inst)) throw new Fatal(`instance ${q(name)} does not exist, run \`limactl create ${name}\` to create a new instance`);

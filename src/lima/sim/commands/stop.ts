@@ -9,6 +9,7 @@ import { EventParseError, EventTail, StderrEcho } from '../events.js';
 import { LIMA_TIMEOUTS, scaled, timeScale } from '../faults.js';
 import { FILES, driverPidFile, instDir } from '../files.js';
 import { inspect, isMissing } from '../inspect.js';
+import { assertInstName } from '../names.js';
 import { Fatal, goDuration, q } from '../output.js';
 import { appendSimLog } from '../paths.js';
 import { isAlive, killQuiet, livePid, pollUntil, rmQuiet, sleep } from '../procs.js';
@@ -101,6 +102,7 @@ async function stopGracefully(ctx: Ctx, name: string, haPid: number): Promise<vo
 export async function stopCmd(ctx: Ctx): Promise<number> {
   const names = ctx.positionals.length > 0 ? ctx.positionals : ['default'];
   const force = ctx.flags.get('force') === true;
+  names.forEach(assertInstName);
   for (const name of names) {
     applyDiskFaults(ctx.limaHome, name, ctx.faults(name));
     const inst = await inspect(ctx.limaHome, name);
