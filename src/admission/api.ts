@@ -21,7 +21,8 @@ export interface ApiDeps {
 
 export function createApi(deps: ApiDeps): Api {
   const { store, hooks } = deps;
-  const log = deps.log.child({ component: 'admission' });
+  // Tag the component unless the caller already did (pino would repeat the key).
+  const log = 'component' in deps.log.bindings() ? deps.log : deps.log.child({ component: 'admission' });
   const now = deps.now ?? Date.now;
   const maxRetries = deps.maxPrecheckRetries ?? 3;
 

@@ -41,7 +41,8 @@ export interface OpenStoreOptions {
 }
 
 export function openStore(opts: OpenStoreOptions): Store {
-  const log = opts.log.child({ component: 'store' });
+  // Tag the component unless the caller already did (pino would repeat the key).
+  const log = 'component' in opts.log.bindings() ? opts.log : opts.log.child({ component: 'store' });
   const { db, q } = openDatabase(opts.path);
   const feed = new Feed(log);
   const tx = new Tx(db, q, (events) => feed.publish(events));
