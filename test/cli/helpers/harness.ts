@@ -9,7 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import type { Resource } from '../../../src/api/index.js';
 import { bundledSimulatorPath } from '../../../src/lima/driver/resolve.js';
-import { readSimCalls, type SimLogLine } from '../../../src/lima/sim/paths.js';
+import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../../src/lima/sim/paths.js';
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
 
 export const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly input?: string;
   readonly env?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** Leave out `--instance` (to test RDD_INSTANCE); the instance is still prepared. */
+  readonly noInstanceFlag?: boolean;
 }
 
 /** Short timings for the daemon: the simulator at 1/100 speed, short grace periods and backoffs. */
@@ -109,7 +111,7 @@ export class RddHome {
         this.prepare(instance);
       }
     }
-    return [CLI, '--instance', instance, ...args];
+    return o.noInstanceFlag ? [CLI, ...args] : [CLI, '--instance', instance, ...args];
   }
 
   async run(args: readonly string[], o: RunOptions = {}): Promise<RunResult> {
@@ -164,6 +166,16 @@ export class RddHome {
 
   processes(): number[] {
     return processesOf(this.home);
+  }
+
+  /** Replaces the simulator's fault file of an instance. */
+  faults(f: SimFaultsFile, instance = '2'): void {
+    writeSimFaults(this.paths(instance).limaHome, f);
+  }
+
+  /** Pids of hostagents the simulator started. */
+  hostagents(instance = '2'): number[] {
+    return this.calls(instance).flatMap((l) => (l.kind === 'hostagent' && l.event === 'started' ? [l.pid] : []));
   }
 
   /** Stops every daemon this home used and asserts that no process of the home is left. */
