@@ -34,6 +34,9 @@ class Hostagent {
   private driverExited = false;
   private shuttingDown = false;
   private signalHandled = false;
+  /** Set up (socket served, driver running): before that a signal is only remembered. */
+  private setupDone = false;
+  private stopRequested: NodeJS.Signals | undefined;
   private driverCrashSent = false;
   private bootTimers: NodeJS.Timeout[] = [];
   private faultTimer: NodeJS.Timeout | undefined;
@@ -70,6 +73,9 @@ class Hostagent {
     if (existing.kind === 'alive') throw new Fatal(`another hostagent may already be running with pid ${existing.pid}`);
     const outcome = this.faults().startOutcome ?? 'ready';
     if (outcome === 'noPidfile') return this.lingerWithoutPidfile();
+    // Handlers first: a signal that arrives while setting up is acted on once setup is done.
+    process.on('SIGINT', () => this.onSignal('SIGINT'));
+    process.on('SIGTERM', () => this.onSignal('SIGTERM'));
     writeFileSync(this.pidfile, `${process.pid}\n`);
     this.record('started');
     if (outcome === 'hostagentExit') {
@@ -78,8 +84,6 @@ class Hostagent {
       this.record('exit', { exitCode: 1 });
       return 1;
     }
-    process.on('SIGINT', () => this.onSignal('SIGINT'));
-    process.on('SIGTERM', () => this.onSignal('SIGTERM'));
 
     const doc = this.readTemplate();
     const filled = fillDefaults(doc);
@@ -97,9 +101,12 @@ class Hostagent {
     // The guest boots only once its VM process runs: `running` always implies a live driver.
     const pidPath = join(this.dir, driverPidFile(this.vmType));
     await pollUntil(() => this.driverExited || readPidFile(pidPath).kind === 'alive', scaled(LIMA_TIMEOUTS.shutdownWait, this.ctx.env), 10);
-    if (this.shuttingDown) return new Promise<number>(() => {});
-    this.boot();
-    this.faultTimer = setInterval(() => this.checkCrashFaults(), FAULT_POLL_MS);
+    this.setupDone = true;
+    if (this.stopRequested !== undefined) void this.shutdown(0);
+    else if (!this.shuttingDown) {
+      this.boot();
+      this.faultTimer = setInterval(() => this.checkCrashFaults(), FAULT_POLL_MS);
+    }
     return new Promise<number>(() => {
       // Ends through shutdown() → process.exit.
     });
@@ -208,7 +215,8 @@ class Hostagent {
     }
     this.signalHandled = true;
     this.log.info(`Received ${signal}, shutting down the host agent`);
-    void this.shutdown(0);
+    if (this.setupDone) void this.shutdown(0);
+    else this.stopRequested = signal;
   }
 
   /** Stops the driver, emits `exiting`, closes the socket, removes the pid file, exits. */
