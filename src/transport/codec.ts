@@ -27,14 +27,15 @@ export function createCodec(encoding: Encoding): Codec {
       decode: (data) => JSON.parse(data.toString('utf8')) as unknown,
     };
   }
-  const packr = new Packr(PACK_OPTIONS);
-  const unpackr = new Unpackr(UNPACK_OPTIONS);
+  // Created on first use: a Packr costs about 1 KiB, and idle connections never need it.
+  let packr: Packr | undefined;
+  let unpackr: Unpackr | undefined;
   return {
     encoding,
     binary: true,
     // pack() returns a view on a shared slab; the view itself is stable, so it can be queued.
-    encode: (msg) => packr.pack(msg),
-    decode: (data) => unpackr.unpack(data) as unknown,
+    encode: (msg) => (packr ??= new Packr(PACK_OPTIONS)).pack(msg),
+    decode: (data) => (unpackr ??= new Unpackr(UNPACK_OPTIONS)).unpack(data) as unknown,
   };
 }
 
@@ -47,6 +48,8 @@ const sharedPackr = new Packr(PACK_OPTIONS);
 export interface SharedBody {
   readonly json: () => string;
   readonly msgpack: () => Buffer;
+  /** Finished frames by encoding + field: subscribers with the same id share one frame. */
+  readonly frames: Map<string, Frame>;
 }
 
 /** Lazily encodes `body` (a plain object) once per encoding. */
@@ -56,11 +59,35 @@ export function sharedBody(body: object): SharedBody {
   return {
     json: () => (json ??= JSON.stringify(body)),
     msgpack: () => (packed ??= Buffer.from(sharedPackr.pack(body))),
+    frames: new Map(),
   };
 }
 
-/** The frame `{ [key]: value, ...body }` for one subscriber, reusing the shared encoding. */
-export function frameWithField(shared: SharedBody, encoding: Encoding, key: string, value: number | string): Frame {
+/**
+ * The frame `{ [key]: value, ...body }` for one subscriber, reusing the shared encoding. Frames
+ * are never mutated after creation (server frames are not masked), so one can go to many sockets.
+ */
+export function frameWithField(
+  shared: SharedBody,
+  encoding: Encoding,
+  key: string,
+  value: number | string,
+  cacheKey = fieldFrameKey(encoding, key, value),
+): Frame {
+  let frame = shared.frames.get(cacheKey);
+  if (frame === undefined) {
+    frame = buildFrame(shared, encoding, key, value);
+    shared.frames.set(cacheKey, frame);
+  }
+  return frame;
+}
+
+/** The cache key frameWithField uses; a subscriber computes it once. */
+export function fieldFrameKey(encoding: Encoding, key: string, value: number | string): string {
+  return `${encoding === 'json' ? 'j' : 'm'}${typeof value === 'number' ? 'n' : 's'}${key}\0${value}`;
+}
+
+function buildFrame(shared: SharedBody, encoding: Encoding, key: string, value: number | string): Frame {
   if (encoding === 'json') {
     const body = shared.json();
     const head = `{${JSON.stringify(key)}:${JSON.stringify(value)}`;

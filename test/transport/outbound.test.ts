@@ -1,7 +1,11 @@
 // Outbound flow control against a fake socket whose buffer the test drains by hand.
 import test from 'ava';
-import { Outbound, type Sink } from '../../src/transport/server/outbound.js';
+import { Outbound, type OutEvent, type Sink } from '../../src/transport/server/outbound.js';
 import { eventually } from './helpers.js';
+
+function ev<M extends object>(key: string | null, msg: M, merge?: (o: M, n: M) => M): OutEvent<M> {
+  return { key: () => key, msg: () => msg, ...(merge ? { merge } : {}) };
+}
 
 class FakeSink implements Sink {
   bufferedAmount = 0;
@@ -42,8 +46,8 @@ function setup(l = limits) {
 
 test('below the threshold everything is sent at once, in order', (t) => {
   const { sink, out } = setup();
-  out.sendEvent('a', { msg: { k: 'a', v: 1 } });
-  out.sendEvent('a', { msg: { k: 'a', v: 2 } });
+  out.sendEvent(ev('a', { k: 'a', v: 1 }));
+  out.sendEvent(ev('a', { k: 'a', v: 2 }));
   t.deepEqual(sink.frames, [{ k: 'a', v: 1 }, { k: 'a', v: 2 }]);
   t.false(out.congested);
   out.dispose();
@@ -52,12 +56,12 @@ test('below the threshold everything is sent at once, in order', (t) => {
 test('above the threshold: latest wins per key, first-appearance order kept, flagged conflated', async (t) => {
   const { sink, out, drained } = setup();
   sink.bufferedAmount = 150;
-  out.sendEvent('a', { msg: { k: 'a', v: 1 } });
-  out.sendEvent('b', { msg: { k: 'b', v: 1 } });
-  out.sendEvent('a', { msg: { k: 'a', v: 2 } });
-  out.sendEvent(null, { msg: { k: 'end' } });
-  out.sendEvent('c', { msg: { k: 'c', v: 1 } });
-  out.sendEvent('b', { msg: { k: 'b', v: 2 } });
+  out.sendEvent(ev('a', { k: 'a', v: 1 }));
+  out.sendEvent(ev('b', { k: 'b', v: 1 }));
+  out.sendEvent(ev('a', { k: 'a', v: 2 }));
+  out.sendEvent(ev(null, { k: 'end' }));
+  out.sendEvent(ev('c', { k: 'c', v: 1 }));
+  out.sendEvent(ev('b', { k: 'b', v: 2 }));
   t.is(sink.frames.length, 0);
   t.is(out.pendingEvents, 4);
   t.is(out.counters.merged, 2);
@@ -81,10 +85,10 @@ test('merge combines a held event with a newer one', async (t) => {
   sink.bufferedAmount = 150;
   type Ev = { type: string; v: number };
   const merge = (o: Ev, n: Ev): Ev => (o.type === 'ADDED' && n.type === 'MODIFIED' ? { ...n, type: 'ADDED' } : n);
-  out.sendEvent('x', { msg: { type: 'ADDED', v: 1 }, merge });
-  out.sendEvent('x', { msg: { type: 'MODIFIED', v: 2 }, merge });
-  out.sendEvent('y', { msg: { type: 'MODIFIED', v: 1 }, merge });
-  out.sendEvent('y', { msg: { type: 'DELETED', v: 2 }, merge });
+  out.sendEvent(ev('x', { type: 'ADDED', v: 1 }, merge));
+  out.sendEvent(ev('x', { type: 'MODIFIED', v: 2 }, merge));
+  out.sendEvent(ev('y', { type: 'MODIFIED', v: 1 }, merge));
+  out.sendEvent(ev('y', { type: 'DELETED', v: 2 }, merge));
   sink.bufferedAmount = 0;
   await drain(sink, out);
   t.deepEqual(sink.frames, [
@@ -97,9 +101,9 @@ test('merge combines a held event with a newer one', async (t) => {
 test('sendEventLast moves a held event to the end of the line', async (t) => {
   const { sink, out } = setup();
   sink.bufferedAmount = 150;
-  out.sendEventLast('bm', { msg: { bm: 1 } });
-  out.sendEvent('a', { msg: { a: 1 } });
-  out.sendEventLast('bm', { msg: { bm: 2 } });
+  out.sendEventLast(ev('bm', { bm: 1 }));
+  out.sendEvent(ev('a', { a: 1 }));
+  out.sendEventLast(ev('bm', { bm: 2 }));
   sink.bufferedAmount = 0;
   await drain(sink, out);
   t.deepEqual(sink.frames, [{ a: 1, conflated: true }, { bm: 2, conflated: true }]);
@@ -109,12 +113,12 @@ test('sendEventLast moves a held event to the end of the line', async (t) => {
 test('too many distinct held events overloads the consumer', (t) => {
   const { sink, out, overloads } = setup();
   sink.bufferedAmount = 150;
-  for (let i = 0; i < 6; i++) out.sendEvent(`k${i}`, { msg: { i } });
+  for (let i = 0; i < 6; i++) out.sendEvent(ev(`k${i}`, { i }));
   t.is(overloads.length, 1);
   t.regex(overloads[0]!, /more than 5 distinct events/);
   // Dead: nothing more is sent or held.
   sink.bufferedAmount = 0;
-  out.sendEvent('z', { msg: {} });
+  out.sendEvent(ev('z', {}));
   out.sendNow('{}');
   t.is(sink.frames.length, 0);
 });
@@ -122,7 +126,7 @@ test('too many distinct held events overloads the consumer', (t) => {
 test('a buffer above the hard limit overloads the consumer', async (t) => {
   const { sink, out, overloads } = setup();
   sink.bufferedAmount = 150;
-  out.sendEvent('a', { msg: {} });
+  out.sendEvent(ev('a', {}));
   sink.bufferedAmount = 2000;
   await eventually(() => overloads.length === 1);
   t.regex(overloads[0]!, /above 1000 bytes/);
@@ -131,7 +135,7 @@ test('a buffer above the hard limit overloads the consumer', async (t) => {
 test('a stalled consumer is overloaded after stallMs without progress', async (t) => {
   const { sink, out, overloads, clock } = setup();
   sink.bufferedAmount = 150;
-  out.sendEvent('a', { msg: {} });
+  out.sendEvent(ev('a', {}));
   clock.ms = 900;
   await new Promise((r) => setTimeout(r, 30));
   t.is(overloads.length, 0);

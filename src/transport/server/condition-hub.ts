@@ -4,13 +4,12 @@
 import type { Condition, Resource } from '../../api/index.js';
 import type { Logger } from '../../log.js';
 import type { ChangeEvent, Store } from '../../store/types.js';
-import { frameWithField, sharedBody, type Frame, type SharedBody } from '../codec.js';
+import { sharedBody, type SharedBody } from '../codec.js';
 import type {
   ConditionDeletedMessage,
   ConditionRemovedMessage,
   ConditionSnapshotItem,
   ConditionTransitionMessage,
-  Encoding,
   RequestId,
 } from '../protocol.js';
 
@@ -20,12 +19,19 @@ export type ConditionEventBody =
   | Body<ConditionRemovedMessage>
   | Body<ConditionDeletedMessage>;
 
+/** One change as every subscriber gets it (the same object for all of them). */
+export interface ConditionDelivery {
+  /** Object uid + condition type: what conflation keeps the latest of. */
+  readonly key: string;
+  readonly body: ConditionEventBody;
+  /** The body, encoded once per encoding. */
+  readonly shared: SharedBody;
+}
+
 /** One subscription's delivery end (a connection). */
 export interface ConditionSubscriber {
   readonly id: RequestId;
-  readonly encoding: Encoding;
-  /** `key` identifies the object + condition type for conflation; `frame` encodes with the shared body. */
-  deliver(key: string, body: ConditionEventBody, frame: () => Frame): void;
+  deliver(c: ConditionDelivery): void;
 }
 
 interface Subscription {
@@ -137,7 +143,7 @@ export class ConditionHub {
   private onChange(ev: ChangeEvent): void {
     const subs = this.byKind.get(ev.object.kind);
     if (!subs || subs.size === 0) return;
-    let changes: { body: ConditionEventBody; key: string; shared: SharedBody }[] | undefined;
+    let changes: ConditionDelivery[] | undefined;
     const ns = ev.object.metadata.namespace ?? '';
     const name = ev.object.metadata.name;
     for (const s of subs) {
@@ -151,7 +157,7 @@ export class ConditionHub {
       }));
       for (const c of changes) {
         try {
-          s.sub.deliver(c.key, c.body, () => frameFor(c.shared, s.sub));
+          s.sub.deliver(c);
         } catch (e) {
           // One broken subscriber must not stop the others.
           this.log.warn({ err: e, sub: s.sub.id }, 'condition delivery failed');
@@ -159,8 +165,4 @@ export class ConditionHub {
       }
     }
   }
-}
-
-function frameFor(shared: SharedBody, sub: ConditionSubscriber): Frame {
-  return frameWithField(shared, sub.encoding, 'sub', sub.id);
 }

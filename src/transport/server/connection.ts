@@ -3,12 +3,12 @@
 import { WebSocket, type RawData } from 'ws';
 import { ApiError, toApiError } from '../../api/index.js';
 import type { Logger } from '../../log.js';
-import { createCodec, type Codec, type Frame } from '../codec.js';
+import { createCodec, type Codec } from '../codec.js';
 import { CloseCodes, type Encoding, type Request, type RequestId, type StreamStopped } from '../protocol.js';
 import { parseRequest } from '../requests.js';
 import { streamKey, type ConnectionPort, type GatewayContext, type Outcome, type Stream } from './context.js';
 import { handle } from './ops.js';
-import { Outbound, type HeldEvent } from './outbound.js';
+import { Outbound, type OutEvent } from './outbound.js';
 
 interface Queued {
   readonly req: Request;
@@ -31,10 +31,11 @@ export interface ConnectionStats {
 
 export class Connection implements ConnectionPort {
   readonly encoding: Encoding;
-  readonly log: Logger;
+  // Created on first use: most connections never log, and each costs memory per connection.
+  private childLog: Logger | undefined;
   private readonly codec: Codec;
   private readonly outbound: Outbound;
-  private readonly abort = new AbortController();
+  private abort: AbortController | undefined;
   private readonly streams = new Map<string, Stream>();
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
@@ -55,14 +56,14 @@ export class Connection implements ConnectionPort {
   ) {
     this.encoding = encoding;
     this.codec = createCodec(encoding);
-    this.log = ctx.log.child({ conn: id, encoding, via });
+    const sendOptions = { binary: this.codec.binary };
     this.outbound = new Outbound(
       {
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
         isOpen: () => ws.readyState === WebSocket.OPEN,
-        send: (frame) => ws.send(frame, { binary: this.codec.binary }),
+        send: (frame) => ws.send(frame, sendOptions),
       },
       ctx.limits,
       {
@@ -82,7 +83,16 @@ export class Connection implements ConnectionPort {
     ws.once('close', (code, reason) => this.guard(() => this.onClose(code, reason.toString())));
   }
 
+  get log(): Logger {
+    return (this.childLog ??= this.ctx.log.child({ conn: this.id, encoding: this.encoding, via: this.via }));
+  }
+
+  /** Aborted when the connection closes (created on first use). */
   get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.closed) this.abort.abort();
+    }
     return this.abort.signal;
   }
 
@@ -107,12 +117,12 @@ export class Connection implements ConnectionPort {
     this.outbound.sendNow(this.codec.encode(msg));
   }
 
-  sendEvent<M extends object>(key: string | null, ev: HeldEvent<M>, frame?: () => Frame): void {
-    this.outbound.sendEvent(key, ev, frame);
+  sendEvent<M extends object>(ev: OutEvent<M>): void {
+    this.outbound.sendEvent(ev);
   }
 
-  sendEventLast<M extends object>(key: string, ev: HeldEvent<M>): void {
-    this.outbound.sendEventLast(key, ev);
+  sendEventLast<M extends object>(ev: OutEvent<M>): void {
+    this.outbound.sendEventLast(ev);
   }
 
   writable(): Promise<void> {
@@ -172,7 +182,7 @@ export class Connection implements ConnectionPort {
   private onClose(code: number, reason: string): void {
     this.closed = true;
     this.log.debug({ code, reason }, 'connection closed');
-    this.abort.abort();
+    this.abort?.abort();
     this.stopStreams();
     this.outbound.dispose();
     this.queue.length = 0;

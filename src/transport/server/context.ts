@@ -2,10 +2,9 @@
 import type { Api } from '../../admission/types.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../../store/types.js';
-import type { Frame } from '../codec.js';
 import type { DaemonInfo, Encoding, Limits, RequestId } from '../protocol.js';
 import type { ConditionHub } from './condition-hub.js';
-import type { HeldEvent } from './outbound.js';
+import type { OutEvent } from './outbound.js';
 
 /** Follows a VM's hostagent log. `open` throws ApiError NotFound for a missing instance. */
 export interface LogSource {
@@ -40,10 +39,10 @@ export interface ConnectionPort {
   readonly signal: AbortSignal;
   /** Frames that are never conflated (stream starts, log lines, stream ends). */
   send(msg: object): void;
-  /** A stream event that may be conflated under `key` while the consumer is slow. */
-  sendEvent<M extends object>(key: string | null, ev: HeldEvent<M>, frame?: () => Frame): void;
-  /** Like sendEvent, but a held event with this key moves to the end of the line. */
-  sendEventLast<M extends object>(key: string, ev: HeldEvent<M>): void;
+  /** A stream event that may be conflated per key while the consumer is slow. Keys must be unique per stream. */
+  sendEvent<M extends object>(ev: OutEvent<M>): void;
+  /** Like sendEvent, but a held event with the same key moves to the end of the line. */
+  sendEventLast<M extends object>(ev: OutEvent<M>): void;
   /** Resolves when the consumer has room again (for pull-based streams). */
   writable(): Promise<void>;
   addStream(id: RequestId, s: Stream): void;

@@ -21,11 +21,18 @@ export interface OutboundLimits {
   readonly maxPendingEvents: number;
 }
 
-/** An event that may be held back; `encode` runs when it is finally sent. */
-export interface HeldEvent<M extends object = object> {
-  readonly msg: M;
+/**
+ * A stream event that may be held back. Everything is lazy: on the direct path only `frame` (or
+ * `msg` when there is no frame) is used, so fan-out to many sockets allocates next to nothing.
+ */
+export interface OutEvent<M extends object = object> {
+  /** Identifies the object within its stream, for conflation; null = never merged. */
+  key(): string | null;
+  msg(): M;
+  /** A ready frame (a shared fan-out encoding); without it `msg()` is encoded. */
+  frame?(): Frame;
   /** Combines a held event with a newer one for the same key (default: the newer wins). */
-  readonly merge?: (older: M, newer: M) => M;
+  merge?(older: M, newer: M): M;
 }
 
 export interface OutboundHooks {
@@ -79,25 +86,24 @@ export class Outbound {
   }
 
   /**
-   * A stream event. `key` identifies the object (events with the same key replace each other while
-   * held); null means the event is never merged but still keeps its place in line.
-   * `frame` may supply a pre-encoded frame for the direct path (shared fan-out bodies).
+   * A stream event. Events with the same key replace each other while held (a null key is never
+   * merged but still keeps its place in line).
    */
-  sendEvent<M extends object>(key: string | null, ev: HeldEvent<M>, frame?: () => Frame): void {
+  sendEvent<M extends object>(ev: OutEvent<M>): void {
     if (this.dead || !this.sink.isOpen()) return;
     if (!this.congested && this.sink.bufferedAmount < this.limits.conflateAboveBytes) {
-      this.sink.send(frame ? frame() : this.hooks.encode(ev.msg));
+      this.sink.send(ev.frame ? ev.frame() : this.hooks.encode(ev.msg()));
       this.counters.sent++;
       return;
     }
-    const k = key ?? `\0unique:${this.uniqueSeq++}`;
+    const k = ev.key() ?? `\0unique:${this.uniqueSeq++}`;
     const prev = this.held.get(k);
     if (prev) {
-      prev.msg = ev.merge ? ev.merge(prev.msg as M, ev.msg) : ev.msg;
+      prev.msg = ev.merge ? ev.merge(prev.msg as M, ev.msg()) : ev.msg();
       this.counters.merged++;
     } else {
       if (!this.congested) this.startCongestion();
-      this.held.set(k, { msg: ev.msg });
+      this.held.set(k, { msg: ev.msg() });
       this.counters.held++;
       if (this.held.size > this.limits.maxPendingEvents) {
         this.overload(`more than ${this.limits.maxPendingEvents} distinct events held for a slow consumer`);
@@ -107,10 +113,11 @@ export class Outbound {
     this.flush();
   }
 
-  /** Moves a keyed event to the end of the line (for sync points such as bookmarks). */
-  sendEventLast<M extends object>(key: string, ev: HeldEvent<M>): void {
-    if (this.congested) this.held.delete(key);
-    this.sendEvent(key, ev);
+  /** Like sendEvent, but a held event with the same key moves to the end of the line (sync points such as bookmarks). */
+  sendEventLast<M extends object>(ev: OutEvent<M>): void {
+    const key = ev.key();
+    if (this.congested && key !== null) this.held.delete(key);
+    this.sendEvent(ev);
   }
 
   /** Resolves when the buffer is below the conflation threshold (pull-based streams wait on it). */

@@ -1,20 +1,43 @@
 // The `conditions` and `logs` streaming operations.
 import { ApiError, toApiError, type KindInfo } from '../../api/index.js';
-import type { ConditionsRequest, ConditionSnapshotMessage, LogsRequest } from '../protocol.js';
+import { fieldFrameKey, frameWithField, type Frame } from '../codec.js';
+import type { ConditionsRequest, ConditionSnapshotMessage, Encoding, LogsRequest, RequestId } from '../protocol.js';
+import type { ConditionDelivery } from './condition-hub.js';
 import { streamKey, type ConnectionPort, type GatewayContext, type Outcome, type Stream } from './context.js';
+import type { OutEvent } from './outbound.js';
+
+interface SubInfo {
+  readonly id: RequestId;
+  readonly streamKey: string;
+  readonly encoding: Encoding;
+  readonly frameKey: string;
+}
+
+/** One condition change for one subscriber: the frame is the shared one, the rest is built only if held. */
+class ConditionOut implements OutEvent {
+  constructor(
+    private readonly s: SubInfo,
+    private readonly c: ConditionDelivery,
+  ) {}
+  key(): string {
+    return `${this.s.streamKey}\0${this.c.key}`;
+  }
+  msg(): object {
+    return { sub: this.s.id, ...this.c.body };
+  }
+  frame(): Frame {
+    return frameWithField(this.c.shared, this.s.encoding, 'sub', this.s.id, this.s.frameKey);
+  }
+}
 
 export function startConditions(ctx: GatewayContext, conn: ConnectionPort, req: ConditionsRequest, kind: KindInfo): Outcome {
   const id = req.id;
-  const sk = streamKey(id);
+  const info: SubInfo = { id, streamKey: streamKey(id), encoding: conn.encoding, frameKey: fieldFrameKey(conn.encoding, 'sub', id) };
   // A named object of a namespaced kind lives in "default" unless told otherwise; without a name,
   // no namespace means every namespace.
   const namespace = kind.namespaced ? req.namespace || (req.name !== undefined ? 'default' : undefined) : undefined;
   const subscription = ctx.hub.subscribe(
-    {
-      id,
-      encoding: conn.encoding,
-      deliver: (key, body, frame) => conn.sendEvent(`${sk}\0${key}`, { msg: { sub: id, ...body } }, frame),
-    },
+    { id, deliver: (c) => conn.sendEvent(new ConditionOut(info, c)) },
     kind.kind,
     namespace,
     req.name,

@@ -20,9 +20,9 @@ export function startWatch(ctx: GatewayContext, conn: ConnectionPort, req: Watch
   const deliver = (ev: WatchEvent): void => {
     const msg: WatchEventMessage = { watch: id, type: ev.type, object: ev.object };
     if (ev.type === 'BOOKMARK') {
-      conn.sendEventLast(`${sk}\0#bookmark`, { msg });
+      conn.sendEventLast({ key: () => `${sk}\0#bookmark`, msg: () => msg });
     } else {
-      conn.sendEvent(`${sk}\0${ev.object.metadata.uid}`, { msg, merge: mergeWatch });
+      conn.sendEvent({ key: () => `${sk}\0${ev.object.metadata.uid}`, msg: () => msg, merge: mergeWatch });
     }
   };
 
@@ -37,7 +37,7 @@ export function startWatch(ctx: GatewayContext, conn: ConnectionPort, req: Watch
 
   const endWithError = (e: unknown): void => {
     const msg: WatchErrorMessage = { watch: id, type: 'ERROR', object: toApiError(e).toStatus() };
-    conn.sendEvent(null, { msg });
+    conn.sendEvent({ key: () => null, msg: () => msg });
     conn.removeStream(id, stream);
   };
 
