@@ -40,9 +40,10 @@ const major = (v: string): string => v.split('.')[0] ?? v;
 
 /** Exit 5 unless the daemon speaks this CLI's protocol and has the same major version. */
 export function checkCompatible(h: HelloResult): void {
-  if (h.protocol === PROTOCOL_VERSION && major(h.daemon.version) === major(VERSION)) return;
+  const protocol = h.protocol !== PROTOCOL_VERSION ? h.protocol : h.daemon.protocol;
+  if (protocol === PROTOCOL_VERSION && major(h.daemon.version) === major(VERSION)) return;
   throw new CliError(
-    `incompatible daemon: pid ${h.daemon.pid} runs rdd ${h.daemon.version} (protocol ${h.protocol}), ` +
+    `incompatible daemon: pid ${h.daemon.pid} runs rdd ${h.daemon.version} (protocol ${protocol}), ` +
       `this rdd is ${VERSION} (protocol ${PROTOCOL_VERSION}). Stop it with "rdd service stop" ` +
       `(its state is kept) and run the command again to start a matching daemon`,
     ExitCode.Incompatible,
