@@ -1,7 +1,7 @@
 // Frame codecs for the two subprotocols. Each connection gets its own Packr/Unpackr pair
 // (msgpackr state is per stream); decoding never enables structuredClone or moreTypes, so
 // untrusted frames cannot build cycles or exotic objects.
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, Unpackr, type Options } from 'msgpackr';
 import type { Encoding } from './protocol.js';
 
 export type Frame = Buffer | string;
@@ -15,8 +15,11 @@ export interface Codec {
   decode(data: Buffer): unknown;
 }
 
-const PACK_OPTIONS = { useRecords: false, moreTypes: false, structuredClone: false } as const;
-const UNPACK_OPTIONS = { ...PACK_OPTIONS, int64AsType: 'number', mapsAsObjects: true } as const;
+const BASE = { useRecords: false, moreTypes: false, structuredClone: false } as const;
+// `skipValues` (msgpackr 2.x, missing from its typings) drops undefined-valued keys as JSON does;
+// otherwise undefined becomes an msgpackr extension that other decoders cannot read.
+const PACK_OPTIONS: Options = { ...BASE, skipValues: [undefined] } as Options;
+const UNPACK_OPTIONS: Options = { ...BASE, int64AsType: 'number', mapsAsObjects: true };
 
 export function createCodec(encoding: Encoding): Codec {
   if (encoding === 'json') {

@@ -15,6 +15,8 @@ test('frameWithField decodes to the body with the field in front, in both encodi
   );
   fc.assert(
     fc.property(body, fc.oneof(fc.nat(), fc.string({ minLength: 1, maxLength: 20 })), (b, id) => {
+      // msgpackr renames a decoded __proto__ key on purpose; the gateway refuses such keys anyway.
+      fc.pre(!JSON.stringify(b).includes('"__proto__"'));
       const shared = sharedBody(b);
       const text = frameWithField(shared, 'json', 'sub', id) as string;
       const json = JSON.parse(text) as unknown;
@@ -36,6 +38,9 @@ test('codecs round-trip plain JSON values; msgpack int64 decodes as number', (t)
     const f = c.encode(v);
     t.deepEqual(c.decode(Buffer.isBuffer(f) ? f : Buffer.from(f)), v);
   }
+  // undefined-valued keys are dropped, as JSON drops them (no msgpackr-only extension on the wire).
+  const packed = createCodec('msgpack').encode({ a: undefined, b: 1 }) as Buffer;
+  t.is(packed.toString('hex'), '81a16201');
   const big = Buffer.from('d31000000000000000', 'hex');
   t.is(typeof createCodec('msgpack').decode(big), 'number');
 });

@@ -143,3 +143,21 @@ test('watch from a resourceVersion replays strictly after it; bad selectors are 
   await t.throwsAsync(bad.started, { message: /./ });
   t.is(errors.length, 1);
 });
+
+test('closing the client ends its watches: no reconnect, no more events', async (t) => {
+  const env = await startEnv(t);
+  const c = await env.client();
+  const k = consumer();
+  const w = c.watch({ kind: 'ConfigMap', namespace: 'default' }, (ev) => k.onEvent(ev));
+  await w.started;
+  await env.api.create(configMap('one'));
+  await eventually(() => k.view.size === 1);
+  c.close();
+  await eventually(() => env.gw.stats().connections.length === 0);
+  await env.api.create(configMap('two'));
+  // Longer than the first reconnect backoff: nothing dials back in.
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(env.gw.stats().connections.length, 0);
+  t.false(k.view.has('two'));
+  await t.throwsAsync(c.get('ConfigMap', 'one'), { message: /closed/ });
+});

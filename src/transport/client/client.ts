@@ -72,6 +72,8 @@ const opt = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>>
 class GatewayClient implements Client {
   private conn: Conn | undefined;
   private dialing: Promise<Conn> | undefined;
+  /** Open watches and condition streams, closed with the client. */
+  private readonly streams = new Set<{ close(): void }>();
   closed = false;
   readonly log: Logger | undefined;
 
@@ -189,7 +191,9 @@ class GatewayClient implements Client {
   }
 
   watch(opts: WatchOptions, onEvent: (ev: ClientWatchEvent) => void, onError?: (err: ApiError) => void): ClientWatch {
-    return new ReconnectingWatch(this, opts, onEvent, onError);
+    const w = new ReconnectingWatch(this, opts, onEvent, onError);
+    this.streams.add(w);
+    return w;
   }
 
   conditions(
@@ -199,7 +203,9 @@ class GatewayClient implements Client {
     onUpdate: (u: ConditionUpdate) => void,
     onError?: (err: ApiError) => void,
   ): ConditionStream {
-    return new ConditionSubscription(this, { kind, ...opt('name', name), ...opt('namespace', o.namespace) }, onUpdate, onError);
+    const s = new ConditionSubscription(this, { kind, ...opt('name', name), ...opt('namespace', o.namespace) }, onUpdate, onError);
+    this.streams.add(s);
+    return s;
   }
 
   waitForCondition(kind: string, name: string, o: WaitForConditionOptions): Promise<Condition> {
@@ -215,8 +221,13 @@ class GatewayClient implements Client {
     return streamLogs(() => this.connection(), name, o);
   }
 
+  forget(stream: { close(): void }): void {
+    this.streams.delete(stream);
+  }
+
   close(): void {
     this.closed = true;
+    for (const s of [...this.streams]) s.close();
     this.conn?.close();
     this.conn = undefined;
   }

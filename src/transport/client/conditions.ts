@@ -51,6 +51,7 @@ export class ConditionSubscription implements ConditionStream {
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.host.forget(this);
     clearTimeout(this.retryTimer);
     const cur = this.current;
     this.current = undefined;
@@ -103,6 +104,7 @@ export class ConditionSubscription implements ConditionStream {
     const err = toApiError(e);
     if (!isRetryable(err)) {
       this.stopped = true;
+      this.host.forget(this);
       this.rejectStarted(err);
       if (this.onError) this.onError(err);
       else this.host.log?.error({ err }, 'condition stream failed');

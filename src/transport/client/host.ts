@@ -11,6 +11,8 @@ export interface StreamHost {
   list(kind: string, o: { namespace?: string; labelSelector?: string; name?: string }): Promise<ListResult>;
   readonly closed: boolean;
   readonly log?: Logger;
+  /** Called by a stream when it closes, so the client stops tracking it. */
+  forget(stream: { close(): void }): void;
 }
 
 /** Exponential backoff with jitter: 50 ms doubling to 5 s. */

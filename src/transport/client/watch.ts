@@ -85,6 +85,7 @@ export class ReconnectingWatch implements ClientWatch {
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.host.forget(this);
     clearTimeout(this.retryTimer);
     const cur = this.current;
     this.current = undefined;
@@ -142,6 +143,7 @@ export class ReconnectingWatch implements ClientWatch {
     }
     if (!isRetryable(err)) {
       this.stopped = true;
+      this.host.forget(this);
       this.rejectStarted(err);
       if (this.onError) this.onError(err);
       else this.host.log?.error({ err }, 'watch failed');
