@@ -31,6 +31,15 @@ test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete
   t.is(conditionOf(vm1, 'Running')?.status, 'True');
   t.regex(readFileSync(join(h.paths().limaHome, 'rd', 'lima.yaml'), 'utf8'), /^cpus: 1$/m);
 
+  // Reset recreates the instance and brings it back up.
+  const reset = await h.run(['reset']);
+  t.is(reset.exitCode, 0, reset.stderr);
+  t.regex(reset.stdout, /Reset requested for LimaVM "rd" in namespace "default"\nApp settled/);
+  const vmReset = await h.get('limavm', 'rd');
+  t.true(restartCount(vmReset) > restartCount(vm1));
+  t.is(conditionOf(vmReset, 'Created')?.status, 'True');
+  t.is(conditionOf(vmReset, 'Running')?.status, 'True');
+
   // Exit 3: the server's guard, dry run included; rd is left untouched.
   for (const extra of [['--dry-run'], []]) {
     const del = await h.run(['ctl', 'delete', 'limavm', 'rd', ...extra]);

@@ -1,6 +1,7 @@
 // End to end: exit codes 4 (timeout) and 5 (incompatible daemon), and wait-condition.
 import test from 'ava';
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rddHome } from './helpers/harness.js';
 
@@ -27,6 +28,23 @@ test.serial('timeouts exit 4: a slow boot under --timeout, and wait-condition', 
   t.is(missing.exitCode, 1);
   t.regex(missing.stderr, /limavm "nosuch" not found in namespace "default"/);
   await h.shutdown(t);
+});
+
+test.serial('service start and stop time out with exit 4 on a daemon that does not answer or does not stop', async (t) => {
+  const h = rddHome(t);
+  h.prepare();
+  // A process that looks like a daemon (its argv has "serve") but never answers and ignores SIGINT.
+  const stuck = execa(process.execPath, ['-e', "process.on('SIGINT', () => {}); setInterval(() => {}, 1000)", 'serve'], { reject: false });
+  t.teardown(() => stuck.kill('SIGKILL'));
+  writeFileSync(h.paths().pidFile, `${stuck.pid}\n`);
+  const start = await h.run(['service', 'start', '--timeout', '1s']);
+  t.is(start.exitCode, 4, start.stderr);
+  t.regex(start.stderr, new RegExp(`the rdd daemon did not become ready within 1s \\(pid ${stuck.pid}\\)`));
+  const stop = await h.run(['service', 'stop', '--timeout', '1s']);
+  t.is(stop.exitCode, 4, stop.stderr);
+  t.regex(stop.stderr, new RegExp(`the rdd daemon \\(pid ${stuck.pid}\\) did not stop within 1s; sent SIGTERM`));
+  const r = await stuck;
+  t.is(r.signal, 'SIGTERM', 'the escalation reached the process');
 });
 
 for (const [label, version, protocol] of [

@@ -1,0 +1,64 @@
+// CLI latency: median wall time of `rdd ctl get app -o json` and `rdd service status` against a
+// running daemon, with `node -e 0` in the same run as the floor (Node's own start-up cost).
+// Prints one JSON object. Usage: node dist/bench/cli/main.js [runs]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundledSimulatorPath } from '../../src/lima/driver/resolve.js';
+import { resolveInstance, resolvePaths } from '../../src/service/instance.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const runs = Number(process.argv[2] ?? 15);
+const home = mkdtempSync(join(tmpdir(), 'rdb-'));
+const env = { ...process.env, RDD_HOME: home, RDD_INSTANCE: 'bench', RDD_LIMACTL: bundledSimulatorPath() };
+
+function time(args: readonly string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${String(r.stderr)}`);
+  return ms;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+
+try {
+  const paths = resolvePaths(resolveInstance('bench'), { RDD_HOME: home });
+  mkdirSync(paths.dir, { recursive: true });
+  writeFileSync(paths.configFile, JSON.stringify({ limactlEnv: { LIMA_SIM_TIME_SCALE: '0.01' }, shutdownGraceMs: 10_000 }));
+  time([CLI, 'service', 'start']);
+  time([CLI, 'set', 'running=false']);
+  const samples = { floor: [] as number[], get: [] as number[], status: [] as number[] };
+  time([CLI, 'ctl', 'get', 'app', '-o', 'json']); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    // Interleaved, so load changes during the run hit every series alike.
+    samples.floor.push(time(['-e', '0']));
+    samples.get.push(time([CLI, 'ctl', 'get', 'app', '-o', 'json']));
+    samples.status.push(time([CLI, 'service', 'status']));
+  }
+  const floor = median(samples.floor);
+  const get = median(samples.get);
+  const status = median(samples.status);
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'cli',
+      runs,
+      nodeFloorMs: round(floor),
+      ctlGetAppJsonMs: round(get),
+      serviceStatusMs: round(status),
+      ctlGetAppOverFloorMs: round(get - floor),
+      serviceStatusOverFloorMs: round(status - floor),
+      loadAverage1m: round(loadavg()[0] ?? 0),
+    })}\n`,
+  );
+} finally {
+  spawnSync(process.execPath, [CLI, 'service', 'stop'], { env, stdio: 'ignore' });
+  rmSync(home, { recursive: true, force: true });
+}
