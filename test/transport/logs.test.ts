@@ -70,15 +70,19 @@ test('logs operation: lines, follow, cancel, and NotFound as a typed error', asy
   });
   t.is((err as ApiError).code, 404);
 
-  // Raw: batched lines, then done.
-  const peer = await rawConnect(t, env.gw);
-  peer.send({ id: 1, op: 'logs', name: 'vm1', stream: 'stdout' });
-  t.like(await peer.next(), { id: 1, ok: true });
-  let count = 0;
-  for (;;) {
-    const m = await peer.until((x) => x.stream === 1);
-    if (m.done) break;
-    count += (m.lines as string[]).length;
+  // Raw, in both encodings: batched lines, then done.
+  for (const encoding of ['json', 'msgpack'] as const) {
+    const peer = await rawConnect(t, env.gw, { encoding });
+    peer.send({ id: 1, op: 'logs', name: 'vm1', stream: 'stdout' });
+    t.like(await peer.next(), { id: 1, ok: true });
+    let count = 0;
+    for (;;) {
+      const m = await peer.until((x) => x.stream === 1);
+      if (m.done) break;
+      count += (m.lines as string[]).length;
+    }
+    t.is(count, 5001, encoding);
+    peer.send({ id: 2, op: 'logs', name: 'ghost' });
+    t.like(await peer.next(), { id: 2, ok: false, error: { code: 404, reason: 'NotFound' } });
   }
-  t.is(count, 5001);
 });
