@@ -45,6 +45,9 @@ const rules: readonly Rule[] = [
   { code: 'InvalidTemplate', re: /^filename .* is invalid/ },
   { code: 'InvalidTemplate', re: /^instance name .* too long/ },
   { code: 'InvalidTemplate', re: /failed to (load|parse|unmarshal) YAML|yaml: (line \d+|unmarshal errors)/ },
+  // create's own validation reports bare field errors; a name that is not an identifier.
+  { code: 'InvalidTemplate', re: new RegExp(`^field ${q()} (must be set|has an invalid value)`) },
+  { code: 'InvalidTemplate', re: /^instance name .* is not a valid identifier/ },
 ];
 
 /** The LimaErrorCode for a limactl fatal message; `Unknown` when nothing matches. */

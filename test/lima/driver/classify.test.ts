@@ -33,6 +33,10 @@ const table: ReadonlyArray<readonly [string, LimaErrorCode]> = [
   ['failed to validate YAML file `/tmp/x/dev.yaml`: field `images` must be set', 'InvalidTemplate'],
   ['field `param` key `Foo` is not used in any provision, probe, copyToHost, or portForward', 'InvalidTemplate'],
   ['vmType `foo` is not a registered driver', 'InvalidTemplate'],
+  // create's own validation: bare field errors, and a name that is not an identifier.
+  ['field `images` must be set', 'InvalidTemplate'],
+  ['field `cpus` has an invalid value: 0', 'InvalidTemplate'],
+  ['instance name `a--b` is not a valid identifier', 'InvalidTemplate'],
   ['instance `dev` not found', 'NotFound'],
   ['cannot edit a running instance', 'NotStopped'],
   ['field `disk`: shrinking the disk (100GiB --> 10GiB) is not supported', 'InvalidTemplate'],
