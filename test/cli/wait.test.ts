@@ -141,6 +141,14 @@ test('progress in a terminal: transitions stay above the spinner', async (t) => 
   p.stop();
   t.true(sink.text.includes('Running=True: up (Started)\n'));
   t.true(sink.text.includes('Waiting'), 'the spinner text was drawn');
+  const unsized = new Sink();
+  unsized.isTTY = true;
+  unsized.columns = 0;
+  const u = await createProgress({ stream: unsized as unknown as NodeJS.WriteStream });
+  u.status('Waiting');
+  u.line('a line');
+  u.stop();
+  t.is(unsized.text, 'a line\n', 'a terminal without a width gets plain lines (a spinner could not clear itself)');
   const quiet = new Sink();
   (await createProgress({ stream: quiet as unknown as NodeJS.WriteStream, quiet: true })).line('x');
   t.is(quiet.text, '');

@@ -29,7 +29,9 @@ export interface ProgressOptions {
 /** Loads ora only for a terminal (it is the slowest module the CLI imports). */
 export async function createProgress(o: ProgressOptions): Promise<Progress> {
   if (o.quiet) return { line: () => undefined, status: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
-  const tty = o.tty ?? o.stream.isTTY === true;
+  // A terminal that reports no width (a pty nobody sized) gets plain lines: a spinner needs the
+  // width to know how many lines to clear.
+  const tty = o.tty ?? (o.stream.isTTY === true && (o.stream.columns ?? 0) > 0);
   if (!tty) {
     const write = (t: string) => void o.stream.write(`${t}\n`);
     return { line: write, status: () => undefined, succeed: write, fail: write, stop: () => undefined };

@@ -64,11 +64,11 @@ export function waitForObject(session: Session, spec: WaitSpec, o: WaitOptions):
   const show = (obj: Resource | undefined) => {
     for (const l of log.lines(obj)) o.progress.line(l);
   };
+  o.progress.status(`Waiting for ${spec.what}…`);
   show(spec.initial);
   const first = spec.check(spec.initial);
   if (first.kind === 'done') return Promise.resolve(spec.initial);
   if (first.kind === 'failed') return Promise.reject(new CliError(first.message));
-  o.progress.status(`Waiting for ${spec.what}…`);
 
   return new Promise<Resource | undefined>((resolve, reject) => {
     let last: Resource | undefined = spec.initial;
