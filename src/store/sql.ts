@@ -2,7 +2,7 @@
 // queries; the verb modules only bind parameters).
 
 /** Bumped when the schema changes; stored in PRAGMA user_version. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const PRAGMA_WAL = 'journal_mode = WAL';
 export const PRAGMA_SYNCHRONOUS = 'synchronous = NORMAL';
@@ -12,7 +12,8 @@ export const PRAGMA_SET_USER_VERSION = `user_version = ${SCHEMA_VERSION}`;
 
 /**
  * objects: current state, one row per key (ns '' for cluster-scoped kinds).
- * events: the change log; rev (AUTOINCREMENT) is the global resourceVersion. json is the object
+ * events: the change log; rev is the global resourceVersion (one above the newest event or the
+ *   compaction point, whichever is higher: no AUTOINCREMENT counter page to write per commit). json is the object
  *   after the write (for DELETED: its last state), prev_json the object before it. Neither holds
  *   resourceVersion: it is the row's rev (events) or rv (objects).
  * owners: owner uid -> dependent key, maintained in the write transaction, for listOwnedBy.
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS objects (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_name ON objects (kind, name);
 CREATE TABLE IF NOT EXISTS events (
-  rev       INTEGER PRIMARY KEY AUTOINCREMENT,
+  rev       INTEGER PRIMARY KEY,
   type      TEXT NOT NULL,
   kind      TEXT NOT NULL,
   ns        TEXT NOT NULL,
@@ -73,15 +74,19 @@ export const UPDATE_OBJECT = 'UPDATE objects SET rv = ?, json = ? WHERE kind = ?
 export const DELETE_OBJECT = 'DELETE FROM objects WHERE kind = ? AND ns = ? AND name = ? AND rv = ?';
 
 // Events and revisions.
-export const INSERT_EVENT = 'INSERT INTO events (type, kind, ns, name, json, prev_json) VALUES (?, ?, ?, ?, ?, ?)';
+/** The next revision is computed in the insert itself, so it survives compaction of every event. */
+export const INSERT_EVENT =
+  'INSERT INTO events (rev, type, kind, ns, name, json, prev_json) VALUES (' +
+  'MAX(COALESCE((SELECT MAX(rev) FROM events), 0), (SELECT compact_rev FROM meta WHERE id = 0)) + 1, ?, ?, ?, ?, ?, ?)';
 /**
  * Replay scans the rev range (primary key) and filters by kind: no per-kind index, because an
  * index page is one more page written by every commit, and the range after a watch's
  * revision is short (compaction bounds it).
  */
 export const SELECT_EVENTS_AFTER = 'SELECT rev, type, ns, name, json, prev_json FROM events WHERE rev > ? AND kind = ? ORDER BY rev';
-/** AUTOINCREMENT's high-water mark: survives compaction of every event row. */
-export const CURRENT_REVISION = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
+/** The newest revision: the newest event, or the compaction point once every event is compacted. */
+export const CURRENT_REVISION =
+  'SELECT MAX(COALESCE((SELECT MAX(rev) FROM events), 0), (SELECT compact_rev FROM meta WHERE id = 0))';
 
 // Owner index.
 export const INSERT_OWNER = 'INSERT OR IGNORE INTO owners (owner_uid, kind, ns, name) VALUES (?, ?, ?, ?)';
