@@ -73,7 +73,7 @@ export function computeSettled(i: SettledInputs): ConditionInput {
   if (!i.vm || !running) return out('False', 'WaitingForLimaVM', i.waitingFor ?? 'Waiting for LimaVM to report its state');
   // The VM has not acted on its latest spec yet (e.g. spec.running just flipped).
   if ((running.observedGeneration ?? 0) < i.vm.metadata.generation) {
-    return out('False', running.reason, `LimaVM has not yet observed its latest spec (${running.reason})`);
+    return out('False', running.reason, 'LimaVM has not yet observed its latest spec');
   }
   const forward = (target: string) =>
     out('False', running.reason, FAILED.test(running.reason) && running.message ? running.message : `LimaVM has not yet reached ${target}`);
