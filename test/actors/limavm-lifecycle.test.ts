@@ -12,7 +12,8 @@ test.serial('create: Pending → Created, template ConfigMap owned by the VM, in
   const vm = await tc.create(limaVM('vm1'));
   t.true(vm.metadata.finalizers?.includes('rdd.rancherdesktop.io/cleanup'));
   await tc.until('Created=True', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'True', 'Created'));
-  t.is(tc.cond('LimaVM', 'vm1', 'Created')?.message, 'Lima instance created successfully');
+  // The simulator ran it, and the condition says so.
+  t.is(tc.cond('LimaVM', 'vm1', 'Created')?.message, 'Lima instance created successfully (by the bundled Lima simulator)');
   const cm = tc.core.store.get('ConfigMap', 'default', 'vm1-template');
   t.is(cm?.metadata.ownerReferences?.[0]?.uid, vm.metadata.uid);
   t.deepEqual(cm?.metadata.finalizers, ['rdd.rancherdesktop.io/owned-by-LimaVM']);

@@ -368,8 +368,10 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
         if (r.ok) {
           s.attempts = 0;
           s.retryAt = undefined;
+          // Which Lima made it is always visible: the simulator says so in the message.
+          const via = driver.binary.kind === 'simulator' ? ' (by the bundled Lima simulator)' : '';
           writeStatus(vm, {
-            conditions: [{ type: 'Created', status: 'True', ...Created.Created, observedGeneration: vm.metadata.generation }],
+            conditions: [{ type: 'Created', status: 'True', reason: Created.Created.reason, message: `${Created.Created.message}${via}`, observedGeneration: vm.metadata.generation }],
             fields: { observedTemplateResourceVersion: op.cmResourceVersion },
           }, now);
         } else {
