@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, errors } from '../../src/api/index.js';
 import { parseConditionArg, parseSince } from '../../src/cli/commands/ctl.js';
-import { parseParams } from '../../src/cli/commands/limavm.js';
+import { parseParams } from '../../src/cli/commands/limavm-common.js';
 import { shellQuote } from '../../src/cli/commands/service.js';
 import { FOREVER_MS, formatAge, formatDuration, parseDuration } from '../../src/cli/duration.js';
 import { ChildExit, CliError, ExitCode, exitCodeOf, messageOf } from '../../src/cli/exit.js';

@@ -1,19 +1,13 @@
 // `rdd limavm …`: LimaVM lifecycle from the command line. NAME lookups span every namespace
 // (LimaVM names are unique across namespaces, being Lima instance names).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import {
-  CONFIGMAP_KIND,
-  CORE_API_VERSION,
-  LIMAVM_API_VERSION,
   LIMAVM_KIND,
   RESET_REQUESTED_ANNOTATION,
   RESTART_REQUESTED_ANNOTATION,
-  TEMPLATE_KEY,
   findCondition,
-  isNotFound,
   rfc3339,
   type Condition,
   type LimaVM,
@@ -21,60 +15,16 @@ import {
 } from '../../api/index.js';
 import { resolveLimactl } from '../../lima/driver/resolve.js';
 import { loadDaemonConfig } from '../../service/config.js';
-import type { Cli, Session } from '../context.js';
-import { ChildExit, CliError, usageError } from '../exit.js';
-import { classifyTemplateArg } from '../template-arg.js';
+import type { Cli } from '../context.js';
+import { ChildExit, CliError } from '../exit.js';
 import { DONE, type Verdict } from '../wait/wait.js';
 import { FailureTracker, conditionReached, gone, resetDone, restartCountAbove } from '../wait/predicates.js';
+import { findVM, ns, parseParams, waitRunning, what } from './limavm-common.js';
 import { runWait } from '../wait/run.js';
+import { createVM } from './limavm-create.js';
 import { collect, nonNegativeIntArg, waitOptions, type WaitFlags } from './options.js';
 
-const PARAM_KEY = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 const conds = (o: Resource | undefined): Condition[] | undefined => (o?.status as { conditions?: Condition[] } | undefined)?.conditions;
-
-/** `K=V` pairs; with `allowRemove`, `K=` means "remove K" (null in the merge patch). */
-export function parseParams(args: readonly string[], allowRemove: boolean): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const a of args) {
-    const eq = a.indexOf('=');
-    if (eq < 0) throw usageError(`invalid parameter "${a}": expected KEY=VALUE format`);
-    const k = a.slice(0, eq);
-    const v = a.slice(eq + 1);
-    if (!PARAM_KEY.test(k)) throw usageError(`invalid parameter name "${k}": use a letter followed by letters, digits or "_"`);
-    out[k] = allowRemove && v === '' ? null : v;
-  }
-  return out;
-}
-
-/** The LimaVM named `name` in whichever namespace holds it. */
-export async function findVM(s: Session, name: string): Promise<LimaVM> {
-  const list = await s.client.list<LimaVM>(LIMAVM_KIND, { name });
-  const vm = list.items.find((i) => i.metadata.name === name);
-  if (!vm) throw new CliError(`LimaVM "${name}" not found in any namespace`);
-  return vm;
-}
-
-const ns = (vm: Resource): string => vm.metadata.namespace ?? 'default';
-const what = (name: string) => `LimaVM "${name}"`;
-
-async function waitRunning(cli: Cli, s: Session, vm: Resource, f: WaitFlags): Promise<void> {
-  const gen = vm.metadata.generation;
-  await runWait(
-    cli,
-    s,
-    {
-      kind: LIMAVM_KIND,
-      name: vm.metadata.name,
-      namespace: ns(vm),
-      initial: vm,
-      what: `${what(vm.metadata.name)} to run`,
-      minGeneration: gen,
-      check: conditionReached(what(vm.metadata.name), { type: 'Running', status: 'True' }, new FailureTracker(vm, { armed: true, generation: gen, types: ['Created', 'Running'] }), gen),
-    },
-    f.timeout,
-  );
-  cli.out(`${what(vm.metadata.name)} is running`);
-}
 
 /** Stopped: Running=False with reason Stopped (not Starting or StartFailed), or no instance at all (Created=False). */
 function stopped(name: string, gen: number, tracker: FailureTracker): (o: Resource | undefined) => Verdict {
@@ -84,98 +34,6 @@ function stopped(name: string, gen: number, tracker: FailureTracker): (o: Resour
     if (o && created?.status === 'False' && findCondition(conds(o), 'Running')?.status !== 'True') return DONE;
     return reached(o);
   };
-}
-
-async function create(cli: Cli, name: string, template: string, o: WaitFlags & { namespace: string; param: string[]; start: boolean }): Promise<void> {
-  const params = parseParams(o.param, false) as Record<string, string>;
-  const t = classifyTemplateArg(template);
-  const s = await cli.session();
-  const { client } = s;
-  let cmName: string;
-  let createdCM: Resource | undefined;
-  if (t.kind === 'file') {
-    let text: string;
-    try {
-      text = readFileSync(t.path, 'utf8');
-    } catch (e) {
-      throw new CliError(`failed to read template file "${t.path}": ${(e as Error).message}`);
-    }
-    cmName = name;
-    try {
-      await client.get(CONFIGMAP_KIND, cmName, { namespace: o.namespace });
-      throw new CliError(`ConfigMap "${cmName}" already exists in namespace "${o.namespace}", will not modify existing ConfigMap`);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    // Created for real even on --dry-run: the VM's admission reads it. Removed again below.
-    createdCM = await client.create({
-      apiVersion: CORE_API_VERSION,
-      kind: CONFIGMAP_KIND,
-      metadata: { name: cmName, namespace: o.namespace },
-      data: { [TEMPLATE_KEY]: text },
-    });
-  } else {
-    cmName = t.name;
-  }
-  const cleanup = async () => {
-    if (!createdCM) return;
-    cli.err(`Cleaning up created ConfigMap "${cmName}"`);
-    await client.delete(CONFIGMAP_KIND, cmName, { namespace: o.namespace }).catch((e: unknown) => {
-      cli.err(`warning: could not delete ConfigMap "${cmName}": ${(e as Error).message}`);
-    });
-  };
-  let vm: LimaVM;
-  try {
-    vm = await client.create<LimaVM>(
-      {
-        apiVersion: LIMAVM_API_VERSION,
-        kind: LIMAVM_KIND,
-        metadata: { name, namespace: o.namespace },
-        spec: { templateRef: { name: cmName }, running: o.start, ...(Object.keys(params).length ? { params } : {}) },
-      },
-      o.dryRun ? { dryRun: true } : {},
-    );
-  } catch (e) {
-    await cleanup();
-    throw e;
-  }
-  if (o.dryRun) {
-    await cleanup();
-    cli.out(`${what(name)} validated (dry run; nothing was created)`);
-    return;
-  }
-  if (createdCM) {
-    // The ConfigMap from the file belongs to the VM from now on: deleted with it.
-    const owner = { apiVersion: LIMAVM_API_VERSION, kind: LIMAVM_KIND, name, uid: vm.metadata.uid, controller: true, blockOwnerDeletion: true };
-    try {
-      await client.patch(CONFIGMAP_KIND, cmName, { metadata: { ownerReferences: [owner] } }, { namespace: o.namespace });
-    } catch (e) {
-      cli.err(`warning: could not make LimaVM "${name}" the owner of ConfigMap "${cmName}": ${(e as Error).message}`);
-      await cleanup();
-    }
-  }
-  cli.out(`${what(name)} created in namespace "${o.namespace}" with template ConfigMap "${cmName}"`);
-  if (!o.wait) return;
-  if (o.start) {
-    await waitRunning(cli, s, vm, o);
-    return;
-  }
-  const gen = vm.metadata.generation;
-  await runWait(
-    cli,
-    s,
-    {
-      kind: LIMAVM_KIND,
-      name,
-      namespace: o.namespace,
-      initial: vm,
-      what: `${what(name)} to be created`,
-      minGeneration: gen,
-      check: conditionReached(what(name), { type: 'Created', status: 'True' }, new FailureTracker(vm, { armed: true, generation: gen, types: ['Created'] }), gen),
-    },
-    o.timeout,
-  );
-  cli.out(`${what(name)} is created (not started; use "rdd limavm start ${name}")`);
 }
 
 async function setRunning(cli: Cli, name: string, running: boolean, f: WaitFlags): Promise<void> {
@@ -338,7 +196,7 @@ export function registerLimaVMCommands(program: Command, cliOf: (cmd: Command) =
       .option('--param <key=value>', 'template parameter (repeatable)', collect, [])
       .option('--start', 'start the VM once created', false),
   ).action(async (name: string, template: string, o: WaitFlags & { namespace: string; param: string[]; start: boolean }, cmd: Command) =>
-    create(cliOf(cmd), name, template, o),
+    createVM(cliOf(cmd), name, template, o),
   );
 
   waitOptions(vm.command('start').description('Start a LimaVM; wait until Running=True').argument('<name>')).action(
