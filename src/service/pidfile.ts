@@ -2,6 +2,7 @@
 // replaced; a live one means another daemon owns the instance.
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { ApiError } from '../api/index.js';
+import { isProcessAlive } from '../lima/driver/process.js';
 
 export function readPid(path: string): number | undefined {
   try {
@@ -12,24 +13,8 @@ export function readPid(path: string): number | undefined {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/** A killed process that nobody reaped yet still answers kill(pid, 0); on Linux /proc tells. */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Whether the process lives (a killed, unreaped zombie does not). */
+export const isAlive = isProcessAlive;
 
 /** The pid of the live daemon recorded in `path`, or undefined (a stale file counts as none). */
 export function runningPid(path: string): number | undefined {

@@ -2,28 +2,11 @@
 // counts as alive, a dead pid's file is deleted. Zombies count as dead: on a host whose init
 // never reaps orphans, a SIGKILLed hostagent would otherwise look alive forever.
 import { readFileSync, unlinkSync } from 'node:fs';
+import { isProcessAlive } from '../driver/process.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
-function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    return stat.slice(close + 2, close + 3) === 'Z';
-  } catch {
-    return false;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return !isZombie(pid);
-}
+/** Lima's liveness rule, shared with the driver (one definition of "alive"). */
+export const isAlive = isProcessAlive;
 
 export type PidFileState =
   | { kind: 'absent' }
