@@ -22,6 +22,8 @@ export interface DaemonConfig {
   readonly backoff: { readonly minMs: number; readonly maxMs: number; readonly jitter: number };
   readonly childTeardownMs: number;
   readonly adoptTimeoutMs: number;
+  /** Broken (one Lima process alive, the other not) must persist this long before it is acted on. */
+  readonly brokenDebounceMs: number;
   /** RDD_VM_CPUS: the default CPU count of a new App. */
   readonly vmCpus?: string;
   /** Compaction keeps at least this many revisions. */
@@ -41,6 +43,7 @@ export const defaultDaemonConfig: DaemonConfig = {
   backoff: { minMs: 1_000, maxMs: 5 * 60_000, jitter: 0.2 },
   childTeardownMs: 5 * 60_000,
   adoptTimeoutMs: 60_000,
+  brokenDebounceMs: 3_000,
   compactKeep: 1000,
 };
 

@@ -97,6 +97,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
     deleteGraceMs: config.deleteGraceMs,
     crashLoop: config.crashLoop,
     adoptTimeoutMs: config.adoptTimeoutMs,
+    brokenDebounceMs: config.brokenDebounceMs,
     startTimeoutMs: config.startTimeoutMs,
     backoff: config.backoff,
     ...(config.watcherPollMs !== undefined ? { watcherPollMs: config.watcherPollMs } : {}),

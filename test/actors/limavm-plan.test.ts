@@ -108,6 +108,15 @@ test('after a daemon restart a healthy live hostagent is adopted, a broken one i
   t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Broken' }) })), { kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'orphan' } });
 });
 
+test('a Broken instance is left alone until Broken persists past the debounce', (t) => {
+  const started = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
+  const debounced = { ...input({}).cfg, brokenDebounceMs: 3000 };
+  const early = plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), cfg: debounced, rt: rt({ brokenSince: 999_000 }) }));
+  t.deepEqual(early, { kind: 'none', why: 'Broken on disk; waiting to see if it persists', requeueAfterMs: 2000 });
+  const late = plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), cfg: debounced, rt: rt({ brokenSince: 990_000 }) }));
+  t.deepEqual(late, { kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'orphan' } });
+});
+
 test('a hostagent that exited on its own is cleaned up, then restarted after the backoff', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'False', 'Starting', 'the host agent exited unexpectedly; restarting in 1s')]);
   // QEMU outlived the hostagent: force-stop the leftover.

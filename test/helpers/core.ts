@@ -25,6 +25,7 @@ export const fastConfig: DaemonConfig = {
   backoff: { minMs: 100, maxMs: 1_000, jitter: 0 },
   childTeardownMs: 60_000,
   adoptTimeoutMs: 5_000,
+  brokenDebounceMs: 300,
   watcherPollMs: 50,
 };
 

@@ -42,6 +42,7 @@ export const defaultVmConfig: VmConfig = {
   deleteGraceMs: 30_000,
   crashLoop: { max: 5, windowMs: 10 * 60_000 },
   adoptTimeoutMs: 60_000,
+  brokenDebounceMs: 3_000,
   startTimeoutMs: 15 * 60_000,
   backoff: { minMs: 1_000, maxMs: 5 * 60_000, jitter: 0.2 },
 };
@@ -80,6 +81,7 @@ interface VmState {
   attemptFailed: boolean;
   failedStartCleanup: boolean;
   retryAt?: number;
+  brokenSince?: number;
   attempts: number;
   shutdown?: { readonly graceMs: number; readonly replies: Array<(r: { name: string; forced: boolean; stopped: boolean }) => void>; forced: boolean; stopped: boolean };
   gone: boolean;
@@ -113,6 +115,8 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
       const now = ctx.now();
       const cm = store.get(CONFIGMAP_KIND, id.namespace, templateConfigMapName(id.name)) as ConfigMap | undefined;
       const disk = observeDisk(driver, id.name);
+      if (disk.status !== 'Broken') s.brokenSince = undefined;
+      else s.brokenSince ??= now;
       const ownedCount = vm.metadata.deletionTimestamp ? store.listOwnedBy(id.uid).length : 0;
       const action = plan({
         vm,
@@ -131,6 +135,7 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
           ...(s.lastFailure !== undefined ? { lastFailure: s.lastFailure } : {}),
           ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
           failedStartCleanup: s.failedStartCleanup,
+          ...(s.brokenSince !== undefined ? { brokenSince: s.brokenSince } : {}),
         },
       });
       if (action.kind === 'none') {

@@ -46,6 +46,8 @@ export interface Runtime {
   readonly retryAt?: number;
   /** A start failed while its hostagent lives on (e.g. boot timeout): stop it before retrying. */
   readonly failedStartCleanup?: boolean;
+  /** When the disk first showed Broken in the current run of observations (Lima's Broken is transient while processes start or stop). */
+  readonly brokenSince?: number;
 }
 
 export interface PlanConfig {
@@ -56,6 +58,8 @@ export interface PlanConfig {
   /** N failures within the window → Running=False/StartFailed, no more retries. */
   readonly crashLoop: { readonly max: number; readonly windowMs: number };
   readonly adoptTimeoutMs: number;
+  /** Broken must persist this long before an orphan is stopped for it (lima.md §3.2: debounce). */
+  readonly brokenDebounceMs?: number;
 }
 
 export interface PlanInput {
@@ -358,7 +362,13 @@ function planRunning(i: PlanInput): Action {
 
   // No watcher: a hostagent alive on disk is an orphan from before (daemon restart) — adopt it if healthy.
   if (disk.status === 'Running') return { kind: 'adopt' };
-  if (disk.status === 'Broken') return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'orphan' } };
+  if (disk.status === 'Broken') {
+    // Broken is normal for a moment while a hostagent starts or stops its driver: debounce it.
+    const since = rt.brokenSince ?? now;
+    const debounce = cfg.brokenDebounceMs ?? 0;
+    if (now - since < debounce) return none('Broken on disk; waiting to see if it persists', debounce - (now - since));
+    return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'orphan' } };
+  }
   if (!disk.exists) {
     return (
       ensure(vm, 'Running', {
