@@ -1,0 +1,187 @@
+// Performs one planned step of the App actor: synchronous writes through api.sync (so the guards
+// apply) and the store, or an operation whose result comes back as a message.
+import {
+  APP_KIND,
+  APP_VM_NAME,
+  CLEANUP_FINALIZER,
+  CONFIGMAP_KIND,
+  CORE_API_VERSION,
+  CREATED_BY_LABEL,
+  LIMAVM_API_VERSION,
+  LIMAVM_KIND,
+  NAMESPACE_KIND,
+  addFinalizer,
+  clone,
+  isAlreadyExists,
+  isNotFound,
+  ownedByFinalizer,
+  removeFinalizer,
+  type App,
+  type OwnerReference,
+  type Resource,
+} from '../../api/index.js';
+import type { Store } from '../../store/types.js';
+import type { ActorContext } from '../../supervisor/types.js';
+import type { AppActorDeps, AppMsg, AppState } from './config.js';
+import { appNamespace, type AppAction, type AppOp } from './plan.js';
+import { choosePort } from './port.js';
+import { preferredKubernetesPort } from './template.js';
+
+const OWNED_BY_APP = ownedByFinalizer(APP_KIND);
+
+/** Everything the App owns besides the VM, the input ConfigMap and the namespace. */
+export function ownedLeftovers(store: Store, app: App, ns: string): Resource[] {
+  return store.listOwnedBy(app.metadata.uid).filter(
+    (o) => !(o.kind === LIMAVM_KIND && o.metadata.name === APP_VM_NAME && o.metadata.namespace === ns) &&
+      !(o.kind === CONFIGMAP_KIND && o.metadata.name === APP_VM_NAME && o.metadata.namespace === ns) &&
+      o.kind !== NAMESPACE_KIND,
+  );
+}
+
+export function namespaceEmpty(store: Store, ns: string, appUid: string): boolean {
+  for (const kind of [CONFIGMAP_KIND, LIMAVM_KIND]) {
+    for (const o of store.list(kind, { namespace: ns }).items) {
+      if (!o.metadata.ownerReferences?.some((r) => r.uid === appUid)) return false;
+    }
+  }
+  return true;
+}
+
+export function ownerRef(app: App): OwnerReference {
+  return { apiVersion: app.apiVersion, kind: APP_KIND, name: app.metadata.name, uid: app.metadata.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** Performs one action; returns true to plan again at once. */
+export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, app: App, a: AppAction): boolean {
+  const { store, api } = deps;
+  const ns = appNamespace(app);
+  switch (a.kind) {
+    case 'none':
+      return false;
+    case 'addCleanupFinalizer': {
+      const fresh = clone(app);
+      addFinalizer(fresh, CLEANUP_FINALIZER);
+      api.sync.update(fresh);
+      return true;
+    }
+    case 'removeCleanupFinalizer': {
+      const fresh = clone(app);
+      removeFinalizer(fresh, CLEANUP_FINALIZER);
+      api.sync.update(fresh);
+      ctx.log.info('cleanup finalizer removed; the App is gone');
+      return true;
+    }
+    case 'createNamespace':
+      try {
+        api.sync.create({
+          apiVersion: CORE_API_VERSION,
+          kind: NAMESPACE_KIND,
+          metadata: { name: a.name, labels: { [CREATED_BY_LABEL]: 'App' }, ownerReferences: [ownerRef(app)] },
+        });
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e;
+      }
+      return true;
+    case 'op':
+      startOp(deps, s, ctx, a.op, app);
+      return false;
+    case 'ensureInputConfigMap': {
+      const existing = store.get(CONFIGMAP_KIND, ns, APP_VM_NAME);
+      if (existing) {
+        api.sync.update({ ...clone(existing), data: { template: a.template } });
+      } else {
+        api.sync.create({
+          apiVersion: CORE_API_VERSION,
+          kind: CONFIGMAP_KIND,
+          metadata: { name: APP_VM_NAME, namespace: ns, ownerReferences: [ownerRef(app)] },
+          data: { template: a.template },
+        });
+      }
+      deps.faultPoint?.('app.afterInputConfigMap');
+      return true;
+    }
+    case 'deleteInputConfigMap':
+      try {
+        api.sync.delete(CONFIGMAP_KIND, ns, APP_VM_NAME);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      return true;
+    case 'setVMRunning':
+      api.sync.patch(LIMAVM_KIND, ns, APP_VM_NAME, { spec: { running: a.running } });
+      return true;
+    case 'releaseVM': {
+      const vm = store.mustGet(LIMAVM_KIND, ns, APP_VM_NAME);
+      const fresh = clone(vm);
+      removeFinalizer(fresh, OWNED_BY_APP);
+      api.sync.update(fresh);
+      ctx.log.info('released the owned-by-App finalizer of the LimaVM');
+      return true;
+    }
+    case 'deleteVM':
+      try {
+        api.sync.delete(LIMAVM_KIND, ns, APP_VM_NAME);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      ctx.log.info('requested deletion of the LimaVM');
+      return true;
+    case 'deleteOwned':
+      for (const o of ownedLeftovers(store, app, ns)) {
+        try {
+          if (o.metadata.finalizers?.includes(OWNED_BY_APP)) {
+            const fresh = clone(o);
+            removeFinalizer(fresh, OWNED_BY_APP);
+            api.sync.update(fresh);
+          }
+          api.sync.delete(o.kind, o.metadata.namespace ?? '', o.metadata.name);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      return true;
+    case 'deleteNamespace':
+      try {
+        api.sync.delete(NAMESPACE_KIND, '', a.name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      return true;
+    case 'status': {
+      const fresh = clone(app);
+      const status = { ...(fresh.status ?? {}), conditions: a.conditions };
+      if (a.kubernetesPort !== undefined) {
+        if (a.kubernetesPort === 0) delete status.kubernetesPort;
+        else status.kubernetesPort = a.kubernetesPort;
+      }
+      store.updateStatus({ ...fresh, status });
+      return true;
+    }
+  }
+}
+
+function startOp(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, op: AppOp, app: App): void {
+  const { api } = deps;
+  s.opId += 1;
+  const id = s.opId;
+  s.op = op;
+  const ns = appNamespace(app);
+  let p: Promise<unknown>;
+  switch (op.kind) {
+    case 'choosePort':
+      p = choosePort(preferredKubernetesPort(deps.instance.index));
+      break;
+    case 'createVM':
+      p = api.create({
+        apiVersion: LIMAVM_API_VERSION,
+        kind: LIMAVM_KIND,
+        metadata: { name: APP_VM_NAME, namespace: ns, finalizers: [OWNED_BY_APP], ownerReferences: [ownerRef(app)] },
+        spec: { templateRef: { name: APP_VM_NAME, namespace: ns }, running: app.spec.running },
+      }, { signal: ctx.signal });
+      break;
+    case 'syncTemplate':
+      p = api.patch(CONFIGMAP_KIND, ns, op.configMap, { data: { template: op.template } }, { signal: ctx.signal });
+      break;
+  }
+  ctx.pipeToSelf(p, (result) => ({ t: 'opDone', id, op, result }));
+}

@@ -1,0 +1,54 @@
+// What an App actor is made of: its messages, settings, dependencies and in-memory state.
+import type { Api } from '../../admission/types.js';
+import type { Store } from '../../store/types.js';
+import type { ActorRef, Result } from '../../supervisor/types.js';
+import type { RequeueBackoff } from '../backoff.js';
+import type { ActorRegistry } from '../registry.js';
+import type { VmActorDeps } from '../limavm/actor.js';
+import type { VmMsg } from '../limavm/messages.js';
+import type { AppOp } from './plan.js';
+import type { InstanceValues } from './template.js';
+
+export type AppMsg =
+  | { readonly t: 'changed' }
+  | { readonly t: 'reconcile'; readonly cause: string }
+  | { readonly t: 'opDone'; readonly id: number; readonly op: AppOp; readonly result: Result<unknown> }
+  | { readonly t: 'childGone'; readonly uid: string }
+  | { readonly t: 'inspect'; readonly reply: (s: unknown) => void };
+
+export interface AppConfig {
+  /** After this long waiting for the VM's teardown, Deleting=False/ChildTeardownStuck is raised. */
+  readonly childTeardownMs: number;
+  readonly backoff: RequeueBackoff;
+}
+
+export const defaultAppConfig: AppConfig = {
+  childTeardownMs: 5 * 60_000,
+  backoff: { minMs: 1_000, maxMs: 60_000, jitter: 0.2 },
+};
+
+export interface AppActorDeps {
+  readonly store: Store;
+  readonly api: Api;
+  readonly registry: ActorRegistry<AppMsg>;
+  readonly instance: InstanceValues;
+  readonly cfg: AppConfig;
+  readonly random: () => number;
+  /** What a VM child actor needs (its onGone is wired here). */
+  readonly vm: Omit<VmActorDeps, 'onGone'>;
+  readonly onGone: (uid: string, self: ActorRef<AppMsg>) => void;
+  /** Crash point for tests: SIGKILLs the process when RDD_FAULT_POINT names it. */
+  readonly faultPoint?: (name: string) => void;
+}
+
+export interface AppState {
+  readonly uid: string;
+  op?: AppOp;
+  opId: number;
+  child?: { readonly uid: string; readonly ref: ActorRef<VmMsg> };
+  childFailure?: { readonly uid: string; readonly generation: number; readonly message: string };
+  createError?: string;
+  retryAt?: number;
+  attempts: number;
+  gone: boolean;
+}
