@@ -9,3 +9,4 @@ export * from './resources/common.js';
 export * from './resources/app.js';
 export * from './resources/limavm.js';
 export * from './resources/configmap.js';
+export * from './k3s-versions.js';

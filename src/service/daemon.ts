@@ -7,9 +7,9 @@ import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPA
 import { createApi, defaultHooks } from '../admission/index.js';
 import type { Api, TemplateValidator } from '../admission/types.js';
 import { limaVMParamsHook } from '../admission/hooks/limavm-params.js';
-import { appHooks } from '../actors/app/admission.js';
+import { appHooks } from '../admission/hooks/app-defaults.js';
 import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
-import { loadK3sVersions } from '../actors/app/versions.js';
+import { loadK3sVersions } from '../actors/app/assets.js';
 import { gcBehavior } from '../actors/gc.js';
 import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
 import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';

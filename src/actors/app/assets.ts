@@ -12,3 +12,8 @@ export function templatesDir(): string {
 export function readTemplateAsset(file: string): string {
   return readFileSync(new URL(`templates/${file}`, root), 'utf8');
 }
+
+/** The bundled k3s versions list. */
+export function loadK3sVersions(): import('../../api/k3s-versions.js').K3sVersions {
+  return JSON.parse(readTemplateAsset('k3s-versions.json')) as import('../../api/k3s-versions.js').K3sVersions;
+}

@@ -1,8 +1,8 @@
 // App admission: defaults (Kubernetes version channel, cpus, memory) and the validator, with the
 // anchor's messages (rdd-anchor.md §1.1). Host capacity is measured on every request.
 import { APP_KIND, errors, formatBinary, parseQuantity, type AppSpec, type StatusCause } from '../../api/index.js';
-import type { AdmissionHook, HostInfo } from '../../admission/types.js';
-import { isSupportedK3sVersion, resolveK3sVersion, type K3sVersions } from './versions.js';
+import type { AdmissionHook, HostInfo } from '../types.js';
+import { isSupportedK3sVersion, resolveK3sVersion, type K3sVersions } from '../../api/k3s-versions.js';
 
 export const MIN_MEMORY = 2 * 2 ** 30;
 export const MAX_DEFAULT_MEMORY = 6 * 2 ** 30;

@@ -1,13 +1,9 @@
-// Kubernetes (k3s) versions bundled with the daemon, and channel resolution (stable, latest, 1.32).
-import { readTemplateAsset } from './assets.js';
+// Kubernetes (k3s) versions bundled with the daemon (templates/k3s-versions.json, loaded by the
+// service), and channel resolution (stable, latest, 1.32). Pure.
 
 export interface K3sVersions {
   readonly versions: readonly string[];
   readonly channels: Readonly<Record<string, string>>;
-}
-
-export function loadK3sVersions(): K3sVersions {
-  return JSON.parse(readTemplateAsset('k3s-versions.json')) as K3sVersions;
 }
 
 /**
