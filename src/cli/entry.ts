@@ -1,4 +1,6 @@
-// The compiled CLI entry (dist/src/cli/main.js): `rdd service start` runs it again as the daemon.
-import { fileURLToPath } from 'node:url';
+// The compiled (unbundled) CLI entry: `rdd service start` runs it as the daemon. The daemon starts
+// once and runs long, so it gains nothing from the bundle the short-lived client commands use.
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
-export const CLI_ENTRY: string = fileURLToPath(new URL('./main.js', import.meta.url));
+export const CLI_ENTRY: string = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');

@@ -1,4 +1,5 @@
 // `rdd service serve --foreground`: run the daemon in this process until SIGINT/SIGTERM.
+import { mkdirSync } from 'node:fs';
 import { createLogger, type Logger } from '../log.js';
 import { installProcessGuard } from '../supervisor/index.js';
 import { loadDaemonConfig } from './config.js';
@@ -13,6 +14,7 @@ export function faultPoint(name: string): void {
 
 export async function serve(o: { instance: Instance; paths: Paths; log?: Logger }): Promise<number> {
   const log = o.log ?? createLogger({ name: 'rdd-daemon' });
+  mkdirSync(o.paths.dir, { recursive: true, mode: 0o700 });
   const release = acquirePidFile(o.paths.pidFile);
   try {
     const config = loadDaemonConfig(o.paths.configFile);

@@ -2,7 +2,7 @@
 // the bundled simulator) and how to spawn it. The choice is always shown to the user.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../package-root.js';
 import type { LimactlBinary } from '../types.js';
 
 /** Where the choice came from, for `rdd service status` and condition messages. */
@@ -19,7 +19,7 @@ export interface ResolvedLimactl extends LimactlBinary {
 
 /** Absolute path of the bundled simulator entry point (dist/src/lima/sim/main.js). */
 export function bundledSimulatorPath(): string {
-  return fileURLToPath(new URL('../sim/main.js', import.meta.url));
+  return join(packageRoot(), 'dist', 'src', 'lima', 'sim', 'main.js');
 }
 
 /** True when `path` names the simulator: the bundled script, its bin name, or a `*-sim` binary. */

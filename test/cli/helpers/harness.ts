@@ -12,7 +12,8 @@ import { bundledSimulatorPath } from '../../../src/lima/driver/resolve.js';
 import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../../src/lima/sim/paths.js';
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
 
-export const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+// The package bin: the bundled CLI (scripts/bundle.mjs), so the tests run what users run.
+export const CLI = fileURLToPath(new URL('../../../rdd.mjs', import.meta.url));
 
 export interface RunResult {
   readonly exitCode: number;
