@@ -175,6 +175,8 @@ export interface Daemon extends Core {
   /** Resolves once the daemon has shut down. */
   readonly done: Promise<void>;
   shutdown(reason: string): Promise<void>;
+  /** A second request while shutting down: stop every hostagent forcibly now. */
+  forceShutdown(reason: string): Promise<void>;
 }
 
 export async function startDaemon(o: CoreOptions): Promise<Daemon> {
@@ -221,5 +223,12 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     return shuttingDown;
   }
 
-  return { ...core, gateway, done, shutdown };
+  async function forceShutdown(reason: string): Promise<void> {
+    log.warn({ reason }, 'forced shutdown: stopping every hostagent without waiting');
+    void shutdown(reason);
+    await core.stopVMs(0);
+    return shuttingDown;
+  }
+
+  return { ...core, gateway, done, shutdown, forceShutdown };
 }

@@ -20,9 +20,12 @@ export async function serve(o: { instance: Instance; paths: Paths; log?: Logger 
     const config = loadDaemonConfig(o.paths.configFile);
     const daemon = await startDaemon({ instance: o.instance, paths: o.paths, config, log, faultPoint });
     const uninstall = installProcessGuard(daemon.kernel, log);
+    let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
-      log.info({ signal: sig }, 'signal received');
-      void daemon.shutdown(sig);
+      signals += 1;
+      log.info({ signal: sig, count: signals }, 'signal received');
+      // The first signal stops gracefully; another one forces the VMs down at once.
+      void (signals === 1 ? daemon.shutdown(sig) : daemon.forceShutdown(sig));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -72,3 +72,18 @@ test.serial('shutdown of 20 running VMs: every hostagent stops gracefully, all a
   for (const n of names) t.true(is(tc.cond('LimaVM', n, 'Running'), 'False', 'Stopped'));
   t.deepEqual(leftovers(tc.limaHome), []);
 });
+
+test.serial('a second, more urgent shutdown request forces a slow graceful stop', async (t) => {
+  const tc = await startTestCore(t, { config: { limactlEnv: { LIMA_SIM_TIME_SCALE: '0.1' } } });
+  await tc.create(templateConfigMap('src'));
+  await tc.create(limaVM('vm1', { running: true }));
+  await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
+  tc.faults({ instances: { vm1: { stopHang: true } } });
+  const graceful = tc.core.stopVMs(60_000);
+  await tc.until('graceful stop under way', () => tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'signal'));
+  const forced = await tc.core.stopVMs(0);
+  t.like(forced, { vms: 1, forced: 1, failed: 0 });
+  t.like(await graceful, { vms: 1, failed: 0 });
+  t.true(tc.calls().some((l) => l.kind === 'kill'));
+  t.deepEqual(leftovers(tc.limaHome), []);
+});

@@ -123,8 +123,14 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
           onHostagent(kit, s, ctx, msg);
           break;
         case 'shutdown':
-          if (s.shutdown) s.shutdown.replies.push(msg.reply);
-          else {
+          if (s.shutdown) {
+            s.shutdown.replies.push(msg.reply);
+            if (msg.graceMs < s.shutdown.graceMs) {
+              // More urgent: cut the graceful stop short; its cancellation restarts the stop with this grace.
+              s.shutdown.graceMs = msg.graceMs;
+              if (s.op?.kind === 'stop') s.opAbort?.abort(new Error('shutdown forced'));
+            }
+          } else {
             s.shutdown = { graceMs: msg.graceMs, replies: [msg.reply], forced: false, stopped: false };
             ctx.timers.cancel('requeue');
             beginShutdownStop(kit, s, ctx);

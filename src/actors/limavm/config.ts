@@ -46,7 +46,8 @@ export interface VmIdentity {
 }
 
 export interface ShutdownState {
-  readonly graceMs: number;
+  /** Lowered by a second, more urgent shutdown request (a second signal: force). */
+  graceMs: number;
   readonly replies: Array<(r: { name: string; forced: boolean; stopped: boolean }) => void>;
   forced: boolean;
   stopped: boolean;

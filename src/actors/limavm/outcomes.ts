@@ -22,7 +22,7 @@ export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 
   else ctx.log.info({ op: op.kind, cancelled }, 'operation finished');
 
   if (s.shutdown) {
-    if (op.kind === 'stop' && op.purpose === 'shutdown') {
+    if (op.kind === 'stop' && op.purpose === 'shutdown' && !(cancelled && s.shutdown.graceMs < op.graceMs)) {
       s.shutdown.stopped = r.ok;
       s.shutdown.forced = r.ok && r.value.kind === 'stopped' && r.value.outcome.forced;
       if (vm && r.ok) {
