@@ -148,6 +148,10 @@ test.serial('a namespace the App created is deleted with it; one holding other o
   await tc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine', namespace: 'shared' }, data: { k: 'v' } });
   await tc.core.api.delete('App', '', 'app');
   await tc.until('App gone', () => !tc.core.store.get('App', '', 'app'), 60_000);
+  // Released, not just left: no owner reference remains for the GC to cascade on.
+  t.deepEqual(tc.core.store.get('Namespace', '', 'shared')?.metadata.ownerReferences ?? [], []);
+  await new Promise((r) => setTimeout(r, 500));
   t.truthy(tc.core.store.get('Namespace', '', 'shared'));
+  t.falsy(tc.core.store.get('Namespace', '', 'shared')?.metadata.deletionTimestamp);
   t.truthy(tc.core.store.get('ConfigMap', 'shared', 'mine'));
 });

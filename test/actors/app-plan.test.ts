@@ -84,7 +84,7 @@ test('deletion after the VM is gone: input ConfigMap, owned leftovers, own names
   t.is(planApp(input({ app: deleting, ownedCount: 1 })).kind, 'deleteOwned');
   const ownNs: Namespace = { ...ns, metadata: { ...ns.metadata, ownerReferences: [{ apiVersion: 'x', kind: 'App', name: 'app', uid: 'app-uid', controller: true }] } };
   t.deepEqual(planApp(input({ app: deleting, namespace: ownNs })), { kind: 'deleteNamespace', name: 'default' });
-  t.is(planApp(input({ app: deleting, namespace: ownNs, namespaceEmpty: false })).kind, 'removeCleanupFinalizer');
+  t.deepEqual(planApp(input({ app: deleting, namespace: ownNs, namespaceEmpty: false })), { kind: 'releaseNamespace', name: 'default' });
   t.is(planApp(input({ app: deleting, namespace: ns })).kind, 'removeCleanupFinalizer');
 });
 

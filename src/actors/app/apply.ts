@@ -140,6 +140,13 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
         }
       }
       return true;
+    case 'releaseNamespace': {
+      const nsObj = clone(store.mustGet(NAMESPACE_KIND, '', a.name));
+      nsObj.metadata.ownerReferences = (nsObj.metadata.ownerReferences ?? []).filter((r) => r.uid !== app.metadata.uid);
+      api.sync.update(nsObj);
+      ctx.log.info({ namespace: a.name }, 'kept the namespace: other objects live there');
+      return true;
+    }
     case 'deleteNamespace':
       try {
         api.sync.delete(NAMESPACE_KIND, '', a.name);

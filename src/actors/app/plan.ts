@@ -37,6 +37,8 @@ export type AppAction =
   | { readonly kind: 'deleteVM' }
   | { readonly kind: 'deleteOwned' }
   | { readonly kind: 'deleteNamespace'; readonly name: string }
+  /** Keep a namespace the App made but others now use: drop the App's owner reference, so nothing cascades into it. */
+  | { readonly kind: 'releaseNamespace'; readonly name: string }
   | { readonly kind: 'status'; readonly why: string; readonly conditions: Condition[]; readonly kubernetesPort?: number };
 
 export interface AppPlanInput {
@@ -103,8 +105,10 @@ function planAppDeletion(i: AppPlanInput): AppAction {
   }
   if (inputCM) return { kind: 'deleteInputConfigMap' };
   if (i.ownedCount > 0) return { kind: 'deleteOwned' };
-  if (namespace && !isBeingDeleted(namespace) && controllerOf(namespace)?.uid === app.metadata.uid && i.namespaceEmpty) {
-    return { kind: 'deleteNamespace', name: namespace.metadata.name };
+  if (namespace && !isBeingDeleted(namespace) && controllerOf(namespace)?.uid === app.metadata.uid) {
+    return i.namespaceEmpty
+      ? { kind: 'deleteNamespace', name: namespace.metadata.name }
+      : { kind: 'releaseNamespace', name: namespace.metadata.name };
   }
   if (hasFinalizer(app, CLEANUP_FINALIZER)) return { kind: 'removeCleanupFinalizer' };
   return none('waiting for the App to disappear');
