@@ -7,6 +7,7 @@ import {
   CONFIGMAP_KIND,
   CORE_API_VERSION,
   CREATED_BY_LABEL,
+  KINDS,
   LIMAVM_API_VERSION,
   LIMAVM_KIND,
   NAMESPACE_KIND,
@@ -39,7 +40,7 @@ export function ownedLeftovers(store: Store, app: App, ns: string): Resource[] {
 }
 
 export function namespaceEmpty(store: Store, ns: string, appUid: string): boolean {
-  for (const kind of [CONFIGMAP_KIND, LIMAVM_KIND]) {
+  for (const kind of KINDS.filter((k) => k.namespaced).map((k) => k.kind)) {
     for (const o of store.list(kind, { namespace: ns }).items) {
       if (!o.metadata.ownerReferences?.some((r) => r.uid === appUid)) return false;
     }
