@@ -49,6 +49,11 @@ export interface Limits {
   readonly heartbeatMs: number;
   /** After a close frame (1001, 1013) is sent, how long to wait for the peer before terminating. */
   readonly closeGraceMs: number;
+  /**
+   * A watch that asked for bookmarks gets one this often, so a quiet watch's resume point keeps up
+   * with the store's revision and does not fall behind compaction (Kubernetes: about once a minute).
+   */
+  readonly bookmarkMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -62,6 +67,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPendingEvents: 10_000,
   heartbeatMs: 20_000,
   closeGraceMs: 2_000,
+  bookmarkMs: 60_000,
 };
 
 /** What `hello` tells a client about the daemon; the CLI shows which Lima runs. */

@@ -161,3 +161,18 @@ test('closing the client ends its watches: no reconnect, no more events', async 
   t.false(k.view.has('two'));
   await t.throwsAsync(c.get('ConfigMap', 'one'), { message: /closed/ });
 });
+
+test('a quiet watch with bookmarks gets periodic bookmarks that follow the store revision', async (t) => {
+  const env = await startEnv(t, { limits: { bookmarkMs: 100 } });
+  const peer = await rawConnect(t, env.gw, { encoding: 'json' });
+  peer.send({ id: 1, op: 'watch', kind: 'LimaVM', namespace: 'default', bookmarks: true });
+  await peer.until((m) => m.id === 1);
+  const first = await peer.until((m) => m.watch === 1 && m.type === 'BOOKMARK');
+  // Writes to another kind move the revision; the LimaVM watch sees no event, only bookmarks.
+  await env.api.create(configMap('other'));
+  const rv = env.store.currentRevision();
+  const later = await peer.until(
+    (m) => m.watch === 1 && m.type === 'BOOKMARK' && Number((m.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion) >= rv,
+  );
+  t.true(Number((later.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion) > Number((first.object as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
+});

@@ -26,9 +26,20 @@ export function startWatch(ctx: GatewayContext, conn: ConnectionPort, req: Watch
     }
   };
 
+  // Periodic bookmarks keep a quiet watch's resume point current; the timer never holds the process.
+  const bookmarks = req.bookmarks
+    ? setInterval(() => {
+        if (handle && !handle.closed) handle.bookmark();
+      }, ctx.limits.bookmarkMs)
+    : undefined;
+  bookmarks?.unref();
+
   const stream: Stream = {
     type: 'watch',
-    stop: () => handle?.close(),
+    stop: () => {
+      clearInterval(bookmarks);
+      handle?.close();
+    },
     // After a congested spell, a bookmark tells the client its resume point is safe again.
     onDrained: () => {
       if (req.bookmarks && handle && !handle.closed) handle.bookmark();
@@ -58,6 +69,7 @@ export function startWatch(ctx: GatewayContext, conn: ConnectionPort, req: Watch
     );
   } catch (e) {
     // Too old a resourceVersion is part of the watch protocol: an ERROR event, not a failed request.
+    clearInterval(bookmarks);
     if (!isExpired(e)) throw e;
     return { result: { stream: id }, after: () => endWithError(e) };
   }
