@@ -1,15 +1,16 @@
 // The condition stream on the client: a subscription that re-subscribes after a reconnect (and
 // so delivers a fresh snapshot), and waitForCondition built on it.
-import { ApiError, toApiError, type Condition } from '../../api/index.js';
+import { ApiError, type Condition } from '../../api/index.js';
 import type {
   ConditionDeletedMessage,
   ConditionRemovedMessage,
   ConditionSnapshotMessage,
   ConditionTransitionMessage,
 } from '../protocol.js';
-import type { Conn, StreamHandler } from './conn.js';
+import type { RequestBody, StreamHandler } from './conn.js';
 import { ConditionFailedError } from './errors.js';
-import { Backoff, isRetryable, type StreamHost } from './host.js';
+import type { StreamHost } from './host.js';
+import { RetryingStream } from './retrying-stream.js';
 
 type NoSub<M> = Omit<M, 'sub' | 'conflated'>;
 /** What a condition subscriber receives. After a reconnect a new `snapshot` replaces the old view. */
@@ -25,40 +26,19 @@ export interface ConditionStream {
   close(): void;
 }
 
-export class ConditionSubscription implements ConditionStream {
-  private stopped = false;
-  private current: { conn: Conn; id: number } | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly backoff = new Backoff();
-  private resolveStarted!: () => void;
-  private rejectStarted!: (e: unknown) => void;
-  readonly started: Promise<void>;
-
+export class ConditionSubscription extends RetryingStream implements ConditionStream {
   constructor(
-    private readonly host: StreamHost,
+    host: StreamHost,
     private readonly target: { kind: string; name?: string; namespace?: string },
     private readonly onUpdate: (u: ConditionUpdate) => void,
-    private readonly onError?: (err: ApiError) => void,
+    onError?: (err: ApiError) => void,
   ) {
-    this.started = new Promise((res, rej) => {
-      this.resolveStarted = res;
-      this.rejectStarted = rej;
-    });
-    this.started.catch(() => undefined);
+    super(host, 'condition stream', onError);
     void this.run();
   }
 
-  close(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.host.forget(this);
-    clearTimeout(this.retryTimer);
-    const cur = this.current;
-    this.current = undefined;
-    if (cur && cur.conn.isOpen) {
-      cur.conn.dropHandler(cur.id);
-      cur.conn.request({ op: 'cancel', stream: cur.id }).catch(() => undefined);
-    }
+  protected cancelRequest(id: number): RequestBody<'cancel'> {
+    return { op: 'cancel', stream: id };
   }
 
   private async run(): Promise<void> {
@@ -91,27 +71,14 @@ export class ConditionSubscription implements ConditionStream {
         },
         { id, handler },
       );
-      this.backoff.reset();
-      this.resolveStarted();
+      this.opened();
     } catch (e) {
       this.failed(e);
     }
   }
 
   private failed(e: unknown): void {
-    if (this.stopped) return;
-    this.current = undefined;
-    const err = toApiError(e);
-    if (!isRetryable(err)) {
-      this.stopped = true;
-      this.host.forget(this);
-      this.rejectStarted(err);
-      if (this.onError) this.onError(err);
-      else this.host.log?.error({ err }, 'condition stream failed');
-      return;
-    }
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.run(), this.backoff.next());
+    this.retryOrGiveUp(e, () => void this.run());
   }
 }
 

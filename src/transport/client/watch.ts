@@ -2,10 +2,11 @@
 // duplicates, and on Expired relists and delivers synthetic events so the consumer's view
 // converges to the store's. The consumer always sees ADDED for an object new to it, MODIFIED for
 // one it has, DELETED for one it had; never the same version twice.
-import { ApiError, isExpired, toApiError, type Resource, type StatusBody } from '../../api/index.js';
+import { ApiError, isExpired, type Resource, type StatusBody } from '../../api/index.js';
 import type { WatchEventType } from '../../store/types.js';
-import type { Conn, StreamHandler } from './conn.js';
-import { Backoff, isRetryable, type StreamHost } from './host.js';
+import type { RequestBody, StreamHandler } from './conn.js';
+import type { StreamHost } from './host.js';
+import { RetryingStream } from './retrying-stream.js';
 
 export interface WatchOptions {
   kind: string;
@@ -42,7 +43,7 @@ interface Known {
 const rvOf = (o: Resource): number => Number(o.metadata.resourceVersion) || 0;
 const keyOf = (o: Resource): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-export class ReconnectingWatch implements ClientWatch {
+export class ReconnectingWatch extends RetryingStream implements ClientWatch {
   private readonly known = new Map<string, Known>();
   /** Deleted objects by key, so a replayed older event cannot bring them back. */
   private readonly tombstones = new Map<string, { uid: string; rv: number }>();
@@ -52,26 +53,14 @@ export class ReconnectingWatch implements ClientWatch {
   private unsynced = false;
   /** True when `known` mirrors the server (so deletes of unknown objects are noise). */
   private complete = false;
-  private stopped = false;
-  private current: { conn: Conn; id: number } | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly backoff = new Backoff();
-  private resolveStarted!: () => void;
-  private rejectStarted!: (e: unknown) => void;
-  readonly started: Promise<void>;
 
   constructor(
-    private readonly host: StreamHost,
+    host: StreamHost,
     private readonly opts: WatchOptions,
     private readonly onEvent: (ev: ClientWatchEvent) => void,
-    private readonly onError?: (err: ApiError) => void,
+    onError?: (err: ApiError) => void,
   ) {
-    this.started = new Promise((res, rej) => {
-      this.resolveStarted = res;
-      this.rejectStarted = rej;
-    });
-    // Callers that only use callbacks must not get an unhandled rejection.
-    this.started.catch(() => undefined);
+    super(host, 'watch', onError);
     if (opts.resourceVersion !== undefined && opts.resourceVersion !== '' && opts.resourceVersion !== '0') {
       this.resumeRv = Number(opts.resourceVersion);
     }
@@ -82,17 +71,8 @@ export class ReconnectingWatch implements ClientWatch {
     return this.resumeRv === undefined ? undefined : String(this.resumeRv);
   }
 
-  close(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.host.forget(this);
-    clearTimeout(this.retryTimer);
-    const cur = this.current;
-    this.current = undefined;
-    if (cur && cur.conn.isOpen) {
-      cur.conn.dropHandler(cur.id);
-      cur.conn.request({ op: 'unwatch', watch: cur.id }).catch(() => undefined);
-    }
+  protected cancelRequest(id: number): RequestBody<'unwatch'> {
+    return { op: 'unwatch', watch: id };
   }
 
   /** One attempt: optionally relist, then open the server watch. Failures schedule a retry. */
@@ -126,8 +106,7 @@ export class ReconnectingWatch implements ClientWatch {
         { id, handler },
       );
       if (fromInitial) this.complete = true;
-      this.backoff.reset();
-      this.resolveStarted();
+      this.opened();
     } catch (e) {
       this.failed(e, false);
     }
@@ -135,27 +114,17 @@ export class ReconnectingWatch implements ClientWatch {
 
   private failed(e: unknown, relist: boolean): void {
     if (this.stopped) return;
-    this.current = undefined;
-    const err = toApiError(e);
-    if (isExpired(err)) {
+    // Expired is not a failure of the stream: list again, then watch from the list.
+    if (isExpired(e)) {
+      this.current = undefined;
       this.schedule(true, this.backoff.next());
       return;
     }
-    if (!isRetryable(err)) {
-      this.stopped = true;
-      this.host.forget(this);
-      this.rejectStarted(err);
-      if (this.onError) this.onError(err);
-      else this.host.log?.error({ err }, 'watch failed');
-      return;
-    }
-    this.host.log?.debug({ err }, 'watch interrupted; retrying');
-    this.schedule(relist, this.backoff.next());
+    this.retryOrGiveUp(e, () => void this.run(relist || this.resumeRv === undefined));
   }
 
   private schedule(relist: boolean, delayMs: number): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.run(relist || this.resumeRv === undefined), delayMs);
+    this.retryIn(delayMs, () => void this.run(relist || this.resumeRv === undefined));
   }
 
   private onStreamLost(id: number): void {
