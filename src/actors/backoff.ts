@@ -14,6 +14,12 @@ export function requeueDelay(n: number, b: RequeueBackoff, random: () => number)
   return Math.round(Math.min(b.maxMs, base * (1 + b.jitter * random())));
 }
 
+/** Counts one more failed attempt on `s` and returns the delay before the next one. */
+export function nextRetryDelay(s: { attempts: number }, b: RequeueBackoff, random: () => number): number {
+  s.attempts += 1;
+  return requeueDelay(s.attempts, b, random);
+}
+
 export function seconds(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${Math.round(ms / 100) / 10}s`;
 }

@@ -36,9 +36,6 @@ export function findCondition(conds: readonly Condition[] | undefined, type: str
   return conds?.find((c) => c.type === type);
 }
 
-export function isConditionTrue(conds: readonly Condition[] | undefined, type: string): boolean {
-  return findCondition(conds, type)?.status === 'True';
-}
 
 /**
  * Upserts `input` into `conds` with meta.SetStatusCondition semantics: a new type is appended;

@@ -56,9 +56,6 @@ export function keyOf(obj: { kind: string; metadata: { name: string; namespace?:
   return { kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
 }
 
-export function keyString(k: ObjectKey): string {
-  return k.namespace ? `${k.kind}/${k.namespace}/${k.name}` : `${k.kind}/${k.name}`;
-}
 
 export function isBeingDeleted(obj: { metadata: ObjectMeta }): boolean {
   return obj.metadata.deletionTimestamp !== undefined;
@@ -88,9 +85,6 @@ export function controllerOf(obj: { metadata: Pick<ObjectMeta, 'ownerReferences'
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
-export function isOwnedBy(obj: { metadata: Pick<ObjectMeta, 'ownerReferences'> }, ownerUid: string): boolean {
-  return obj.metadata.ownerReferences?.some((r) => r.uid === ownerUid) ?? false;
-}
 
 /**
  * Sets the controller owner reference to `owner`. Returns whether the object changed.

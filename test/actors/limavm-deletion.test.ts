@@ -1,8 +1,17 @@
 // LimaVM deletion paths and the ownership guards (issue 5).
 import test from 'ava';
+import { execa } from 'execa';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { is, leftovers, limaVM, startTestCore, templateConfigMap, type TestCore } from '../helpers/core.js';
+import { SIM_MAIN } from '../lima/helpers/sim.js';
+
+/** An instance created behind rdd's back, with the simulator itself. */
+async function foreignInstance(tc: TestCore, name: string): Promise<void> {
+  await execa(process.execPath, [SIM_MAIN, '--tty=false', 'create', `--name=${name}`, '-'], {
+    input: 'images:\n  - location: /etc/profile\n', env: { LIMA_HOME: tc.limaHome, LIMA_SIM_TIME_SCALE: '0.01' },
+  });
+}
 
 async function gone(tc: TestCore, name = 'vm1') {
   await tc.until(`${name} gone`, () => tc.vm(name) === undefined && tc.core.store.get('ConfigMap', 'default', `${name}-template`) === undefined, 40_000);
@@ -78,12 +87,7 @@ test.serial('a failing teardown is visible as Deleting=False/TeardownFailed and 
 test.serial('a foreign instance with the same name is never deleted', async (t) => {
   const tc = await startTestCore(t);
   await tc.create(templateConfigMap('src'));
-  // Create an instance behind rdd's back with the simulator itself.
-  const { execa } = await import('execa');
-  const { SIM_MAIN } = await import('../lima/helpers/sim.js');
-  await execa(process.execPath, [SIM_MAIN, '--tty=false', 'create', '--name=vm1', '-'], {
-    input: 'images:\n  - location: /etc/profile\n', env: { LIMA_HOME: tc.limaHome, LIMA_SIM_TIME_SCALE: '0.01' },
-  });
+  await foreignInstance(tc, 'vm1');
   await tc.create(limaVM('vm1'));
   const c = await tc.until('InstanceExists', () => {
     const x = tc.cond('LimaVM', 'vm1', 'Created');
@@ -99,11 +103,7 @@ test.serial('a foreign instance with the same name is never deleted', async (t) 
 test.serial('the adopt annotation takes over a foreign instance', async (t) => {
   const tc = await startTestCore(t);
   await tc.create(templateConfigMap('src'));
-  const { execa } = await import('execa');
-  const { SIM_MAIN } = await import('../lima/helpers/sim.js');
-  await execa(process.execPath, [SIM_MAIN, '--tty=false', 'create', '--name=vm1', '-'], {
-    input: 'images:\n  - location: /etc/profile\n', env: { LIMA_HOME: tc.limaHome, LIMA_SIM_TIME_SCALE: '0.01' },
-  });
+  await foreignInstance(tc, 'vm1');
   await tc.create(limaVM('vm1', { running: true, annotations: { 'lima.rancherdesktop.io/adopt': 'true' } }));
   await tc.until('adopted and started', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'True') && is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'), 40_000);
   t.is(tc.cond('LimaVM', 'vm1', 'Created')?.message, 'Lima instance adopted');

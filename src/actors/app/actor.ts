@@ -15,7 +15,7 @@ import {
   type Namespace,
 } from '../../api/index.js';
 import type { ActorContext, ActorRef, Behavior } from '../../supervisor/types.js';
-import { requeueDelay } from '../backoff.js';
+import { nextRetryDelay } from '../backoff.js';
 import { limaVMBehavior } from '../limavm/actor.js';
 import { apply, namespaceEmpty, ownedLeftovers } from './apply.js';
 import type { AppActorDeps, AppMsg, AppState } from './config.js';
@@ -33,6 +33,13 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     const o = store.get(APP_KIND, '', name);
     return o && o.metadata.uid === uid ? (o as App) : undefined;
   };
+
+  /** Renders the template only when the spec or the port changed (it reads and parses YAML). */
+  function render(s: AppState, app: App, port: number): string {
+    const key = JSON.stringify([app.spec, port]);
+    if (s.rendered?.key !== key) s.rendered = { key, text: renderAppTemplate({ ...deps.instance, spec: app.spec, kubernetesPort: port }) };
+    return s.rendered.text;
+  }
 
   function reconcile(s: AppState, ctx: ActorContext<AppMsg>): void {
     if (s.gone) return;
@@ -57,7 +64,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
         const owned = deleting ? ownedLeftovers(store, app, ns) : [];
         const k8s = app.spec.kubernetes?.enabled === true;
         const port = app.status?.kubernetesPort ?? 0;
-        const rendered = k8s && port === 0 ? undefined : renderAppTemplate({ ...deps.instance, spec: app.spec, kubernetesPort: port });
+        const rendered = k8s && port === 0 ? undefined : render(s, app, port);
         const childFailure = s.childFailure && vm && s.childFailure.uid === vm.metadata.uid && s.childFailure.generation === vm.metadata.generation
           ? s.childFailure.message
           : undefined;
@@ -83,8 +90,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
       } catch (e) {
         // Expected failures (a transient store error, a rejected write) are retried; never skipped.
         if (!isApiError(e)) throw e;
-        s.attempts += 1;
-        const delay = requeueDelay(s.attempts, deps.cfg.backoff, deps.random);
+        const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
         ctx.log.warn({ err: e.message, code: e.code, retryInMs: delay }, 'App reconcile step failed; will retry');
         ctx.timers.once('requeue', { t: 'reconcile', cause: 'error' }, delay);
         return;
@@ -117,16 +123,14 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
         s.attempts = 0;
         ctx.log.info('created the LimaVM');
       } else {
-        s.attempts += 1;
-        const delay = requeueDelay(s.attempts, deps.cfg.backoff, deps.random);
+        const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
         s.retryAt = ctx.now() + delay;
         const text = r.error instanceof Error ? r.error.message : String(r.error);
         s.createError = `failed to create LimaVM "${APP_VM_NAME}": ${text}`;
         ctx.log.warn({ err: text, retryInMs: delay }, 'LimaVM create failed');
       }
     } else if (!r.ok) {
-      s.attempts += 1;
-      const delay = requeueDelay(s.attempts, deps.cfg.backoff, deps.random);
+      const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
       ctx.log.warn({ op: msg.op.kind, err: r.error instanceof Error ? r.error.message : String(r.error), retryInMs: delay }, 'App operation failed');
       ctx.timers.once('requeue', { t: 'reconcile', cause: 'op failed' }, delay);
       return;
@@ -184,9 +188,6 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
             s.child = undefined;
           }
           reconcile(s, ctx);
-          break;
-        case 'inspect':
-          msg.reply({ op: s.op?.kind, child: s.child?.uid, createError: s.createError, childFailure: s.childFailure });
           break;
       }
       return s;

@@ -13,8 +13,7 @@ export type AppMsg =
   | { readonly t: 'changed' }
   | { readonly t: 'reconcile'; readonly cause: string }
   | { readonly t: 'opDone'; readonly id: number; readonly op: AppOp; readonly result: Result<unknown> }
-  | { readonly t: 'childGone'; readonly uid: string }
-  | { readonly t: 'inspect'; readonly reply: (s: unknown) => void };
+  | { readonly t: 'childGone'; readonly uid: string };
 
 export interface AppConfig {
   /** After this long waiting for the VM's teardown, Deleting=False/ChildTeardownStuck is raised. */
@@ -51,4 +50,6 @@ export interface AppState {
   retryAt?: number;
   attempts: number;
   gone: boolean;
+  /** The last rendered template and the inputs it came from: every pass needs it, few change it. */
+  rendered?: { readonly key: string; readonly text: string };
 }

@@ -4,7 +4,7 @@
 // The steps are in apply.ts, the effects in effects.ts, results and events in outcomes.ts.
 import { CONFIGMAP_KIND, LIMAVM_KIND, isApiError, type ConfigMap, type LimaVM } from '../../api/index.js';
 import type { Behavior } from '../../supervisor/types.js';
-import { requeueDelay } from '../backoff.js';
+import { nextRetryDelay } from '../backoff.js';
 import { apply } from './apply.js';
 import type { Ctx, Kit, VmActorDeps, VmIdentity, VmState } from './config.js';
 import { observeDisk } from './disk.js';
@@ -89,8 +89,7 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
         again = apply(kit, s, ctx, vm, disk, action);
       } catch (e) {
         if (!isApiError(e)) throw e; // a defect: let the kernel restart us from the store
-        s.attempts += 1;
-        const delay = requeueDelay(s.attempts, cfg.backoff, deps.random);
+        const delay = nextRetryDelay(s, cfg.backoff, deps.random);
         ctx.log.warn({ err: e.message, action: action.kind, retryInMs: delay }, 'reconcile step failed; will retry');
         ctx.timers.once('requeue', { t: 'reconcile', cause: 'write failed' }, delay);
         return;
@@ -135,12 +134,6 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
             ctx.timers.cancel('requeue');
             beginShutdownStop(kit, s, ctx);
           }
-          break;
-        case 'inspect':
-          msg.reply({
-            op: s.op?.kind, phase: s.phase, watcher: s.watcher !== undefined, failures: s.failures.length,
-            retryAt: s.retryAt, failedStartCleanup: s.failedStartCleanup, gone: s.gone,
-          });
           break;
       }
       return s;

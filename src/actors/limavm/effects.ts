@@ -2,7 +2,7 @@
 // bookkeeping with its backoff. Each is short and synchronous; long work runs via pipeToSelf.
 import { clone, rfc3339, setCondition, type LimaVM, type LimaVMStatus } from '../../api/index.js';
 import type { ActorRef } from '../../supervisor/types.js';
-import { requeueDelay, seconds } from '../backoff.js';
+import { nextRetryDelay, requeueDelay, seconds } from '../backoff.js';
 import type { Ctx, Kit, VmState } from './config.js';
 import { failureText, runOp } from './ops.js';
 import type { OpRequest, StatusChange } from './plan.js';
@@ -105,8 +105,7 @@ export function recordFailure(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, why: str
 
 /** A stop or delete that failed: visible as a condition, retried with backoff. */
 export function teardownFailed(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, op: OpRequest, error: unknown): void {
-  s.attempts += 1;
-  const delay = requeueDelay(s.attempts, k.deps.cfg.backoff, k.deps.random);
+  const delay = nextRetryDelay(s, k.deps.cfg.backoff, k.deps.random);
   s.retryAt = ctx.now() + delay;
   const text = `${failureText(error)} (attempt ${s.attempts}; retrying in ${seconds(delay)})`;
   const deleting = vm.metadata.deletionTimestamp !== undefined;

@@ -24,6 +24,4 @@ export type VmMsg =
   /** From the watcher child; `gen` identifies which watcher (older ones are ignored). */
   | { readonly t: 'hostagent'; readonly gen: number; readonly ev: HostagentEvent }
   /** Daemon shutdown: stop the hostagent gracefully within graceMs, then reply. */
-  | { readonly t: 'shutdown'; readonly graceMs: number; readonly reply: (r: ShutdownReply) => void }
-  /** Introspection for tests and `rdd` debugging. */
-  | { readonly t: 'inspect'; readonly reply: (s: unknown) => void };
+  | { readonly t: 'shutdown'; readonly graceMs: number; readonly reply: (r: ShutdownReply) => void };

@@ -6,7 +6,7 @@ import { recordFailure, startOp, stopWatcher, teardownFailed, writeStatus } from
 import type { VmMsg } from './messages.js';
 import { failureText, isCancelled } from './ops.js';
 import { Created, Running } from './reasons.js';
-import { requeueDelay, seconds } from '../backoff.js';
+import { nextRetryDelay, seconds } from '../backoff.js';
 
 export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 'opDone' }>): void {
   if (msg.id !== s.opId || !s.op) return; // a late completion of an operation we no longer track
@@ -54,8 +54,7 @@ export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 
           fields: { observedTemplateResourceVersion: op.cmResourceVersion },
         }, now);
       } else {
-        s.attempts += 1;
-        const delay = requeueDelay(s.attempts, cfg.backoff, k.deps.random);
+        const delay = nextRetryDelay(s, cfg.backoff, k.deps.random);
         s.retryAt = now + delay;
         writeStatus(store, vm, {
           conditions: [{
