@@ -64,10 +64,13 @@ export function coerce(leaf: LeafNode, raw: string): unknown {
     case 'enum':
       if (!leaf.values.includes(raw)) throw bad(`valid values: ${leaf.values.join(', ')}`);
       return raw;
-    case 'quantity':
-      if (raw.trim() === '') return null;
-      if (parseQuantity(raw) === undefined) throw bad('expected a quantity such as 4Gi, 4096Mi or 4294967296');
-      return raw.trim();
+    case 'quantity': {
+      // Spaces around a shell argument are forgiven here; the quantity grammar itself has none.
+      const v = raw.trim();
+      if (v === '') return null;
+      if (parseQuantity(v) === undefined) throw bad('expected a quantity such as 4Gi, 4096Mi or 4294967296');
+      return v;
+    }
     case 'string':
       return raw;
   }
