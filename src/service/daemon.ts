@@ -2,7 +2,6 @@
 // and shuts them down in order: stop accepting writes, stop every hostagent in parallel within the
 // grace period, stop the actors leaf-first, close the gateway, close the store last.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
 import { createApi, defaultHooks } from '../admission/index.js';
 import type { Api, TemplateValidator } from '../admission/types.js';
@@ -198,7 +197,7 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
       instance: instance.name,
       lima: { kind: binary.kind, path: binary.path, ...(core.limaVersion ? { version: core.limaVersion } : {}) },
     },
-    logs: fileLogSource((name, stream) => join(core.driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
+    logs: fileLogSource(paths.limaHome),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
   });
   log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');

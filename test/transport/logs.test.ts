@@ -4,14 +4,14 @@ import path from 'node:path';
 import test from 'ava';
 import type { ApiError } from '../../src/api/index.js';
 import { fileLogSource } from '../../src/transport/index.js';
-import { eventually, rawConnect, startEnv, tempDir } from './helpers.js';
+import { createVM, eventually, rawConnect, startEnv, tempDir } from './helpers.js';
 
 test('fileLogSource: reads whole lines, follows appends and truncation, stops on abort', async (t) => {
   const dir = tempDir(t);
   fs.mkdirSync(path.join(dir, 'vm'));
   const file = path.join(dir, 'vm', 'ha.stdout.log');
   fs.writeFileSync(file, 'one\ntwo\r\nthr');
-  const src = fileLogSource((name, stream) => path.join(dir, name, `ha.${stream}.log`), { pollMs: 10 });
+  const src = fileLogSource(dir, { pollMs: 10 });
 
   const all: string[] = [];
   for await (const l of src.open('vm', { stream: 'stdout', follow: false, signal: new AbortController().signal })) all.push(l);
@@ -43,9 +43,11 @@ test('fileLogSource: reads whole lines, follows appends and truncation, stops on
 test('logs operation: lines, follow, cancel, and NotFound as a typed error', async (t) => {
   const dirHolder: { dir?: string } = {};
   const env = await startEnv(t, {
-    extra: { logs: fileLogSource((name, stream) => path.join(dirHolder.dir!, name, `ha.${stream}.log`), { pollMs: 10 }) },
+    // The lima home is under the env's temp dir, known only once it exists.
+    extra: { logs: { open: (name, o) => fileLogSource(dirHolder.dir!, { pollMs: 10 }).open(name, o) } },
   });
   dirHolder.dir = path.join(env.dir, 'lima');
+  await createVM(env.api, 'vm1');
   const inst = path.join(dirHolder.dir, 'vm1');
   fs.mkdirSync(inst, { recursive: true });
   fs.writeFileSync(path.join(inst, 'ha.stdout.log'), Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n') + '\n');

@@ -1,10 +1,15 @@
-// A LogSource over plain files (the hostagent's ha.stdout.log / ha.stderr.log): reads from the
-// start, then with `follow` polls for appended data until aborted. A truncated file is re-read
-// from the start.
-import { promises as fsp, existsSync } from 'node:fs';
+// A LogSource over the hostagent's log files (<lima home>/<instance>/ha.stdout.log, ha.stderr.log):
+// reads from the start, then with `follow` polls for appended data until aborted. A truncated file
+// is re-read from the start.
+//
+// The name comes from a client, so it is a security boundary: the path is built only from a name
+// that is a valid Lima instance name (no "/", no "..", no NUL), the instance directory must really
+// be <lima home>/<name> once symlinks are resolved, and the log file itself is opened without
+// following a symlink. Every refusal has the same message, so a client cannot probe the disk.
+import { constants, promises as fsp, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { ApiError } from '../../api/index.js';
+import { ApiError, errors, limaInstanceNameErrors } from '../../api/index.js';
 import type { LogSource } from './context.js';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -14,27 +19,43 @@ export interface FileLogSourceOptions {
   readonly pollMs?: number;
 }
 
+/** The one error for a name whose instance cannot be read, whatever the reason (no probing). */
+export function noInstance(name: string): ApiError {
+  return new ApiError(404, 'NotFound', `LimaVM "${name}" has no Lima instance to read logs from`, { name, kind: 'LimaVM' });
+}
+
 /**
- * `pathOf(name, stream)` names the log file of an instance. An instance whose directory (the
- * file's parent) does not exist is NotFound; a missing file in an existing directory is empty
- * (and followed until it appears).
+ * Logs under `limaHome`. An instance whose directory does not exist, or resolves outside
+ * `limaHome`, is NotFound; a missing file in a real instance directory is empty (and followed
+ * until it appears).
  */
-export function fileLogSource(pathOf: (name: string, stream: LogStream) => string, o: FileLogSourceOptions = {}): LogSource {
+export function fileLogSource(limaHome: string, o: FileLogSourceOptions = {}): LogSource {
   const pollMs = o.pollMs ?? 150;
   return {
     open(name, { stream, follow, signal }) {
-      const file = pathOf(name, stream);
-      if (!existsSync(path.dirname(file))) {
-        throw new ApiError(404, 'NotFound', `instance "${name}" not found (no directory ${path.dirname(file)})`, { name });
-      }
-      return tail(file, follow, signal, pollMs);
+      const problems = limaInstanceNameErrors(name);
+      if (problems.length > 0) throw errors.badRequest(`invalid LimaVM name ${JSON.stringify(name)}: ${problems.join('; ')}`);
+      const dir = instanceDir(limaHome, name);
+      if (dir === undefined) throw noInstance(name);
+      return tail(path.join(dir, stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log'), follow, signal, pollMs, name);
     },
   };
 }
 
+/** <lima home>/<name> with symlinks resolved, or undefined when it is missing or lies elsewhere. */
+function instanceDir(limaHome: string, name: string): string | undefined {
+  try {
+    const home = realpathSync(limaHome);
+    const dir = realpathSync(path.join(home, name));
+    return dir === path.join(home, name) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const CHUNK = 64 * 1024;
 
-async function* tail(file: string, follow: boolean, signal: AbortSignal, pollMs: number): AsyncGenerator<string> {
+async function* tail(file: string, follow: boolean, signal: AbortSignal, pollMs: number, name: string): AsyncGenerator<string> {
   let fh: fsp.FileHandle | undefined;
   let offset = 0;
   let decoder = new StringDecoder('utf8');
@@ -44,11 +65,7 @@ async function* tail(file: string, follow: boolean, signal: AbortSignal, pollMs:
     for (;;) {
       if (signal.aborted) return;
       if (!fh) {
-        try {
-          fh = await fsp.open(file, 'r');
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        }
+        fh = await openLog(file, name);
       }
       if (fh) {
         const { size } = await fh.stat();
@@ -76,6 +93,23 @@ async function* tail(file: string, follow: boolean, signal: AbortSignal, pollMs:
   } finally {
     await fh?.close();
   }
+}
+
+/** The open log file, undefined when it does not exist yet; anything but a regular file is refused. */
+async function openLog(file: string, name: string): Promise<fsp.FileHandle | undefined> {
+  let fh: fsp.FileHandle;
+  try {
+    // O_NOFOLLOW: a symlinked log file is refused (ELOOP); O_NONBLOCK: a FIFO cannot hang the open.
+    fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw noInstance(name);
+  }
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw noInstance(name);
+  }
+  return fh;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

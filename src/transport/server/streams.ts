@@ -1,5 +1,5 @@
 // The `conditions` and `logs` streaming operations.
-import { ApiError, toApiError, type KindInfo } from '../../api/index.js';
+import { ApiError, LIMAVM_KIND, dns1123SubdomainErrors, errors, limaInstanceNameErrors, toApiError, type KindInfo } from '../../api/index.js';
 import { fieldFrameKey, frameWithField, type Frame } from '../codec.js';
 import type { ConditionsRequest, ConditionSnapshotMessage, Encoding, LogsRequest, RequestId } from '../protocol.js';
 import type { ConditionDelivery } from './condition-hub.js';
@@ -56,14 +56,28 @@ export function startConditions(ctx: GatewayContext, conn: ConnectionPort, req: 
 /** Lines are batched per tick, or sooner when a batch reaches this many bytes. */
 const LOG_BATCH_BYTES = 32 * 1024;
 
+/**
+ * Only a LimaVM that exists has logs: the name is checked against the LimaVM name rules and the
+ * store before any path is built from it. The 404 does not depend on what is on disk.
+ */
+function checkLogsName(ctx: GatewayContext, name: string): void {
+  const problems = [...dns1123SubdomainErrors(name), ...limaInstanceNameErrors(name)];
+  if (problems.length > 0) throw errors.badRequest(`invalid LimaVM name ${JSON.stringify(name)}: ${problems.join('; ')}`);
+  if (ctx.store.list(LIMAVM_KIND, { name }).items.length === 0) {
+    throw new ApiError(404, 'NotFound', `LimaVM "${name}" not found`, { name, kind: LIMAVM_KIND });
+  }
+}
+
 export function startLogs(ctx: GatewayContext, conn: ConnectionPort, req: LogsRequest): Outcome {
   if (!ctx.logs) throw new ApiError(503, 'ServiceUnavailable', 'this daemon does not serve logs');
   const id = req.id;
   const abort = new AbortController();
+  checkLogsName(ctx, req.name);
+  // open() throws NotFound synchronously for a missing instance: that becomes the error response.
+  // It runs before the abort listener is added, so a refused request leaves nothing behind.
+  const lines = ctx.logs.open(req.name, { stream: req.stream ?? 'stdout', follow: req.follow ?? false, signal: abort.signal });
   const onConnAbort = (): void => abort.abort();
   conn.signal.addEventListener('abort', onConnAbort, { once: true });
-  // open() throws NotFound synchronously for a missing instance: that becomes the error response.
-  const lines = ctx.logs.open(req.name, { stream: req.stream ?? 'stdout', follow: req.follow ?? false, signal: abort.signal });
   const stream: Stream = { type: 'logs', stop: () => abort.abort() };
   conn.addStream(id, stream);
 
