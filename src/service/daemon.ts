@@ -9,6 +9,8 @@ import { limaVMParamsHook } from '../admission/hooks/limavm-params.js';
 import { appHooks } from '../admission/hooks/app-defaults.js';
 import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
 import { loadK3sVersions } from '../actors/app/assets.js';
+import { choosePort } from '../actors/app/port.js';
+import { sshPortFor } from '../actors/app/template.js';
 import { gcBehavior } from '../actors/gc.js';
 import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
 import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';
@@ -26,7 +28,7 @@ import type { Kernel } from '../supervisor/types.js';
 import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
 import type { DaemonConfig } from './config.js';
 import { liveHostInfo } from './host.js';
-import { checkSocketPaths, type Instance, type Paths } from './instance.js';
+import { checkSocketPaths, portClaimsFor, type Instance, type Paths } from './instance.js';
 import { VERSION } from './version.js';
 
 export interface Core {
@@ -87,6 +89,12 @@ export async function startCore(o: CoreOptions): Promise<Core> {
     if (!isAlreadyExists(e)) throw e;
   }
 
+  // The SSH port is claimed once per instance and reused, so the App's template stays stable and
+  // no other instance (whatever its name or index) gets the same port.
+  const portClaims = portClaimsFor(paths, instance);
+  const sshPort = await choosePort(sshPortFor(instance.index), { claims: portClaims, purpose: 'ssh' });
+  log.info({ sshPort }, 'SSH port of the App VM');
+
   const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
   const random = o.random ?? Math.random;
   const vms = new ActorRegistry<VmMsg>();
@@ -117,7 +125,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
         name: `app-${x.uid}`,
         behavior: appBehavior(x.uid, x.name, {
           store, api, registry: apps, random,
-          instance: { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket },
+          instance: { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket, sshPort, portClaims },
           cfg: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
           vm: vmDeps,
           onGone: (uid) => self.tell({ t: 'gone', uid }),

@@ -1,9 +1,11 @@
 // Instance selection and every path derived from it (rdd-anchor.md §5). RDD_HOME roots all state;
 // RDD_INSTANCE or --instance selects fully separate state; the index derives host ports.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { ApiError } from '../api/index.js';
+import type { PortClaims } from '../actors/app/port.js';
 
 export const DEFAULT_INSTANCE = '2';
 /** Unix socket paths longer than this fail on macOS (104 bytes including the NUL). */
@@ -37,6 +39,8 @@ export interface Paths {
   readonly gatewaySocket: string;
   readonly dockerSocket: string;
   readonly k3sConfig: string;
+  /** Host port claims, shared by every instance under `home` (see src/actors/app/port.ts). */
+  readonly portsDir: string;
 }
 
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -88,6 +92,7 @@ export function resolvePaths(inst: Instance, env: NodeJS.ProcessEnv = process.en
     gatewaySocket: join(shortDir, 'rdd.sock'),
     dockerSocket: join(shortDir, 'docker.sock'),
     k3sConfig: join(dir, 'k3s.yaml'),
+    portsDir: join(home, 'ports'),
   };
 }
 
@@ -122,5 +127,18 @@ export function pathEntries(paths: Paths): Array<[string, string]> {
     ['gateway_socket', paths.gatewaySocket],
     ['docker_socket', paths.dockerSocket],
     ['k3s_config', paths.k3sConfig],
+    ['ports_dir', paths.portsDir],
   ];
+}
+
+/**
+ * Where this instance claims host ports. An instance exists while its store does: `rdd service
+ * delete` and `reset` remove the store, which frees its ports for other instances.
+ */
+export function portClaimsFor(paths: Paths, inst: Instance): PortClaims {
+  return {
+    dir: paths.portsDir,
+    instance: inst.name,
+    exists: (name) => existsSync(join(paths.home, 'instances', name, 'state.db')),
+  };
 }

@@ -3,6 +3,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { isProcessAlive } from '../../src/lima/driver/process.js';
 import { conditionOf, offlineTemplate, rddHome, until } from './helpers/harness.js';
 
@@ -14,34 +15,47 @@ interface Status {
   lima?: { kind: string };
   endpoint?: { url: string; socketPath: string };
   uptimeSeconds?: number;
+  ports?: Record<string, number>;
 }
 
-test.serial('two instances run side by side with separate state; the flag wins over RDD_INSTANCE', async (t) => {
+test.serial('two instances run side by side with separate state and host ports; the flag wins over RDD_INSTANCE', async (t) => {
   const h = rddHome(t);
-  const [a, b] = await Promise.all([h.run(['start'], { instance: 'a' }), h.run(['start'], { instance: 'b' })]);
+  // dev and vde have the same index, so derived ports would collide (issue 11, item 10).
+  const [a, b] = await Promise.all([h.run(['start'], { instance: 'dev' }), h.run(['start'], { instance: 'vde' })]);
   t.is(a.exitCode, 0, a.stderr);
   t.is(b.exitCode, 0, b.stderr);
-  const sa = await h.json<Status>(['service', 'status'], { instance: 'a' });
-  const sb = await h.json<Status>(['service', 'status'], { instance: 'b' });
+  const sa = await h.json<Status>(['service', 'status'], { instance: 'dev' });
+  const sb = await h.json<Status>(['service', 'status'], { instance: 'vde' });
   t.true(sa.running && sb.running);
   t.not(sa.pid, sb.pid);
   t.not(sa.endpoint?.socketPath, sb.endpoint?.socketPath);
-  t.not(h.paths('a').limaHome, h.paths('b').limaHome);
-  const va = await h.get('limavm', 'rd', { instance: 'a' });
-  const vb = await h.get('limavm', 'rd', { instance: 'b' });
+  t.not(h.paths('dev').limaHome, h.paths('vde').limaHome);
+  const va = await h.get('limavm', 'rd', { instance: 'dev' });
+  const vb = await h.get('limavm', 'rd', { instance: 'vde' });
   t.is(conditionOf(va, 'Running')?.status, 'True');
   t.is(conditionOf(vb, 'Running')?.status, 'True');
   t.not(va?.metadata.uid, vb?.metadata.uid);
-  t.true(existsSync(join(h.paths('a').limaHome, 'rd')) && existsSync(join(h.paths('b').limaHome, 'rd')));
+  t.true(existsSync(join(h.paths('dev').limaHome, 'rd')) && existsSync(join(h.paths('vde').limaHome, 'rd')));
+  // Each VM's template uses the SSH port its instance claimed, shown by `service status`.
+  const sshA = sa.ports?.ssh;
+  const sshB = sb.ports?.ssh;
+  t.true(typeof sshA === 'number' && typeof sshB === 'number');
+  t.not(sshA, sshB);
+  for (const [inst, vm, port] of [['dev', va, sshA], ['vde', vb, sshB]] as const) {
+    const cmName = (vm?.status as { templateConfigMap?: string } | undefined)?.templateConfigMap ?? '';
+    const cm = await h.get<{ data: { template: string } }>('configmap', cmName, { instance: inst, namespace: vm?.metadata.namespace ?? '' });
+    t.is<number | undefined>((parse(cm?.data.template ?? '') as { ssh: { localPort: number } }).ssh.localPort, port, inst);
+    t.regex((await h.run(['service', 'status'], { instance: inst })).stdout, new RegExp(`^Host ports\\s+ssh ${port}\\b`, 'm'));
+  }
   // RDD_INSTANCE selects; --instance wins over it.
-  const byEnv = await h.json<Status>(['service', 'status'], { noInstanceFlag: true, env: { RDD_INSTANCE: 'b' } });
-  t.is(byEnv.instance, 'b');
+  const byEnv = await h.json<Status>(['service', 'status'], { noInstanceFlag: true, env: { RDD_INSTANCE: 'vde' } });
+  t.is(byEnv.instance, 'vde');
   t.is(byEnv.pid, sb.pid);
-  const flagWins = await h.json<Status>(['service', 'status'], { instance: 'a', env: { RDD_INSTANCE: 'b' } });
-  t.is(flagWins.instance, 'a');
+  const flagWins = await h.json<Status>(['service', 'status'], { instance: 'dev', env: { RDD_INSTANCE: 'vde' } });
+  t.is(flagWins.instance, 'dev');
   // Stopping one leaves the other running.
-  t.is((await h.run(['stop'], { instance: 'a' })).exitCode, 0);
-  t.is(conditionOf(await h.get('limavm', 'rd', { instance: 'b' }), 'Running')?.status, 'True');
+  t.is((await h.run(['stop'], { instance: 'dev' })).exitCode, 0);
+  t.is(conditionOf(await h.get('limavm', 'rd', { instance: 'vde' }), 'Running')?.status, 'True');
   await h.shutdown(t);
 });
 

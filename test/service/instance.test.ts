@@ -32,8 +32,11 @@ test('RDD_HOME roots every path; instances never share one', (t) => {
   const a = resolvePaths(resolveInstance('2', {}), { RDD_HOME: '/h' });
   const b = resolvePaths(resolveInstance('dev', {}), { RDD_HOME: '/h' });
   for (const [, p] of pathEntries(a)) t.true(p.startsWith('/h'), p);
-  const av = new Set(pathEntries(a).filter(([k]) => k !== 'home').map(([, p]) => p));
-  t.deepEqual(pathEntries(b).filter(([k]) => k !== 'home').map(([, p]) => p).filter((p) => av.has(p)), []);
+  // home and the port claims directory are shared on purpose (claims keep instances apart).
+  const own = ([k]: [string, string]): boolean => k !== 'home' && k !== 'ports_dir';
+  const av = new Set(pathEntries(a).filter(own).map(([, p]) => p));
+  t.deepEqual(pathEntries(b).filter(own).map(([, p]) => p).filter((p) => av.has(p)), []);
+  t.is(a.portsDir, b.portsDir);
   t.is(a.limaHome, '/h/.rd2/lima');
   t.is(a.store, '/h/instances/2/state.db');
 });

@@ -177,7 +177,7 @@ function startOp(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, op:
   let p: Promise<unknown>;
   switch (op.kind) {
     case 'choosePort':
-      p = choosePort(preferredKubernetesPort(deps.instance.index));
+      p = choosePort(preferredKubernetesPort(deps.instance.index), { claims: deps.instance.portClaims, purpose: 'kubernetes' });
       break;
     case 'createVM':
       p = api.create({

@@ -1,6 +1,39 @@
-// Host port selection for the Kubernetes API: the instance's own port when it is free, else one
-// the OS picks. The choice is recorded in App.status, so the template stays stable.
+// Host port selection (the Kubernetes API port, the VM's SSH port): the instance's own port when
+// it is free, else one the OS picks. A bind check alone cannot keep two instances apart (the
+// other instance's VM may be stopped right now), and instance indexes collide (`dev`/`vde`,
+// `2`/`02`), so every chosen port is also *claimed*: one file per port in a directory shared by
+// all instances under one RDD_HOME, created exclusively. A claim is kept for the instance's life
+// and reused without a bind check (its own running VM holds the port), so the choice is stable.
+import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export type PortPurpose = 'ssh' | 'kubernetes';
+
+/** Where and for whom ports are claimed. */
+export interface PortClaims {
+  /** Shared by every instance under one RDD_HOME: one file per claimed port. */
+  readonly dir: string;
+  /** The claiming instance. */
+  readonly instance: string;
+  /** Whether an instance still exists; the claims of a deleted instance are free again. */
+  readonly exists: (instance: string) => boolean;
+}
+
+export interface PortClaim {
+  readonly port: number;
+  readonly instance: string;
+  readonly purpose: PortPurpose;
+}
+
+export interface ChoosePortOptions {
+  readonly host?: string;
+  readonly claims?: PortClaims;
+  readonly purpose?: PortPurpose;
+}
+
+/** How many OS-picked ports to try when each one turns out to be claimed by another instance. */
+const MAX_ATTEMPTS = 20;
 
 function bindOnce(port: number, host: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -15,10 +48,75 @@ function bindOnce(port: number, host: string): Promise<number | undefined> {
   });
 }
 
-export async function choosePort(preferred: number, host = '127.0.0.1'): Promise<number> {
-  const p = await bindOnce(preferred, host);
-  if (p !== undefined) return p;
-  const any = await bindOnce(0, host);
-  if (any === undefined) throw new Error(`no free TCP port on ${host}`);
-  return any;
+/** Every claim in `dir` (unreadable or foreign files are skipped). */
+export function readPortClaims(dir: string): PortClaim[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: PortClaim[] = [];
+  for (const name of names) {
+    const claim = readClaim(dir, name);
+    if (claim) out.push(claim);
+  }
+  return out.sort((a, b) => a.port - b.port);
+}
+
+function readClaim(dir: string, name: string): PortClaim | undefined {
+  if (!/^[0-9]{1,5}$/.test(name)) return undefined;
+  try {
+    const v = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Partial<PortClaim>;
+    if (typeof v.instance !== 'string' || (v.purpose !== 'ssh' && v.purpose !== 'kubernetes')) return undefined;
+    return { port: Number(name), instance: v.instance, purpose: v.purpose };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Claims `port` for (instance, purpose); false when another live instance holds it. */
+function tryClaim(c: PortClaims, purpose: PortPurpose, port: number): boolean {
+  const file = join(c.dir, String(port));
+  const body = JSON.stringify({ instance: c.instance, purpose });
+  for (let i = 0; i < 2; i++) {
+    try {
+      writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const held = readClaim(c.dir, String(port));
+    if (held && held.instance === c.instance && held.purpose === purpose) return true;
+    // A claim of a deleted instance (or a torn file) is removed once, then claimed afresh.
+    if (held && c.exists(held.instance)) return false;
+    try {
+      unlinkSync(file);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/**
+ * A host port for `purpose`: with `claims`, the instance's existing claim, else `preferred` when
+ * it binds and no other instance claimed it, else a free port the OS picks. Without `claims`,
+ * only the bind check.
+ */
+export async function choosePort(preferred: number, o: ChoosePortOptions = {}): Promise<number> {
+  const host = o.host ?? '127.0.0.1';
+  const claims = o.claims;
+  const purpose = o.purpose ?? 'kubernetes';
+  if (claims) {
+    mkdirSync(claims.dir, { recursive: true, mode: 0o700 });
+    const mine = readPortClaims(claims.dir).find((x) => x.instance === claims.instance && x.purpose === purpose);
+    if (mine) return mine.port;
+  }
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const port = await bindOnce(attempt === 0 ? preferred : 0, host);
+    if (port === undefined) continue;
+    if (!claims || tryClaim(claims, purpose, port)) return port;
+  }
+  throw new Error(`no free TCP port on ${host} for ${purpose}`);
 }

@@ -5,12 +5,17 @@
 import { parseDocument } from 'yaml';
 import { parseQuantity, type AppSpec } from '../../api/index.js';
 import { readTemplateAsset } from './assets.js';
+import type { PortClaims } from './port.js';
 
 export interface InstanceValues {
   readonly instanceName: string;
   readonly index: number;
   /** `<short dir>/docker.sock`. */
   readonly dockerSocket: string;
+  /** The SSH port the daemon claimed for this instance (choosePort); unset only in tests. */
+  readonly sshPort?: number;
+  /** Where host ports are claimed, so no two instances share one; unset only in tests. */
+  readonly portClaims?: PortClaims;
 }
 
 export interface RenderInputs extends InstanceValues {
@@ -23,7 +28,7 @@ export interface RenderInputs extends InstanceValues {
 export const SSH_PORT_BASE = 52000;
 export const KUBERNETES_PORT_BASE = 7441;
 
-/** The SSH port of an instance's VM: 52000 + index, so instances never share one. */
+/** The preferred SSH port of an instance's VM: 52000 + index (the daemon claims the real one). */
 export function sshPortFor(index: number): number {
   return SSH_PORT_BASE + index;
 }
@@ -48,7 +53,7 @@ export function renderAppTemplate(i: RenderInputs): string {
   if (cpus !== undefined && cpus > 0) doc.set('cpus', cpus);
   const bytes = memory === undefined ? undefined : parseQuantity(memory);
   if (bytes !== undefined) doc.set('memory', limaSize(bytes));
-  doc.setIn(['ssh', 'localPort'], sshPortFor(i.index));
+  doc.setIn(['ssh', 'localPort'], i.sshPort ?? sshPortFor(i.index));
   doc.setIn(['portForwards', 0, 'hostPort'], k8s ? i.kubernetesPort : 0);
   if (!k8s) doc.setIn(['portForwards', 0, 'ignore'], true);
   doc.setIn(['portForwards', 1, 'hostSocket'], i.dockerSocket);

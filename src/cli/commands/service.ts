@@ -2,6 +2,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { type Command } from 'commander';
 import { pathEntries } from '../../service/instance.js';
+import { readPortClaims } from '../../actors/app/port.js';
 import { VERSION } from '../../service/version.js';
 import { PROTOCOL_VERSION } from '../../transport/protocol.js';
 import { stopHostagents, deleteInstanceFiles, resetInstanceFiles } from '../daemon/cleanup.js';
@@ -63,6 +64,8 @@ interface StatusInfo {
   uptimeSeconds?: number;
   endpoint?: { url: string; socketPath: string };
   lima?: { kind: string; path: string; version?: string };
+  /** Host ports this instance claimed (SSH of the App's VM, Kubernetes API), by purpose. */
+  ports: Record<string, number>;
   cli: { version: string; protocol: number };
   log: string;
 }
@@ -71,7 +74,9 @@ async function status(cli: Cli, output: string): Promise<void> {
   const format = parseFormat(output, ['table', 'json'] as const);
   const paths = cli.paths;
   const f = daemonFiles(paths);
-  const info: StatusInfo = { instance: cli.instance.name, running: false, cli: { version: VERSION, protocol: PROTOCOL_VERSION }, log: paths.daemonLog };
+  // Read from the claim files, so the ports show while the daemon is stopped too.
+  const ports = Object.fromEntries(readPortClaims(paths.portsDir).filter((c) => c.instance === cli.instance.name).map((c) => [c.purpose, c.port]));
+  const info: StatusInfo = { instance: cli.instance.name, running: false, ports, cli: { version: VERSION, protocol: PROTOCOL_VERSION }, log: paths.daemonLog };
   if (f.pid !== undefined) {
     info.running = true;
     info.pid = f.pid;
@@ -105,6 +110,8 @@ async function status(cli: Cli, output: string): Promise<void> {
     rows.push(['Socket', info.endpoint.socketPath]);
   }
   if (info.lima) rows.push(['Lima', describeLima(info.lima as Parameters<typeof describeLima>[0])]);
+  const portList = Object.entries(info.ports).map(([purpose, port]) => `${purpose} ${port}`);
+  if (portList.length > 0) rows.push(['Host ports', portList.join(', ')]);
   rows.push(['Log', info.log]);
   cli.out(renderPairs(rows));
 }
