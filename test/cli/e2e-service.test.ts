@@ -44,7 +44,7 @@ test.serial('two instances run side by side with separate state and host ports; 
   for (const [inst, vm, port] of [['dev', va, sshA], ['vde', vb, sshB]] as const) {
     const cmName = (vm?.status as { templateConfigMap?: string } | undefined)?.templateConfigMap ?? '';
     const cm = await h.get<{ data: { template: string } }>('configmap', cmName, { instance: inst, namespace: vm?.metadata.namespace ?? '' });
-    t.is<number | undefined>((parse(cm?.data.template ?? '') as { ssh: { localPort: number } }).ssh.localPort, port, inst);
+    t.is<number | undefined, number | undefined>((parse(cm?.data.template ?? '') as { ssh: { localPort: number } }).ssh.localPort, port, inst);
     t.regex((await h.run(['service', 'status'], { instance: inst })).stdout, new RegExp(`^Host ports\\s+ssh ${port}\\b`, 'm'));
   }
   // RDD_INSTANCE selects; --instance wins over it.
