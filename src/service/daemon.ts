@@ -1,7 +1,7 @@
 // The daemon: builds the store, admission, Lima driver, actor tree and gateway for one instance,
 // and shuts them down in order: stop accepting writes, stop every hostagent in parallel within the
 // grace period, stop the actors leaf-first, close the gateway, close the store last.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
 import { createApi, defaultHooks } from '../admission/index.js';
 import type { Api, TemplateValidator } from '../admission/types.js';
@@ -61,10 +61,13 @@ export interface CoreOptions {
 export async function startCore(o: CoreOptions): Promise<Core> {
   const { paths, config, log, instance } = o;
   checkSocketPaths(paths);
-  for (const d of [paths.dir, paths.logDir, paths.shortDir, paths.limaHome]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // Only this daemon uses its scratch dir (the pid file keeps a second one out), so whatever is
+  // there was left by a daemon killed mid-validate.
+  rmSync(paths.tmpDir, { recursive: true, force: true });
+  for (const d of [paths.dir, paths.logDir, paths.shortDir, paths.limaHome, paths.tmpDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
   const binary = resolveLimactl({ env: process.env, ...(config.limactl ? { configured: config.limactl } : {}) });
-  const driver = createLimaDriver({ limaHome: paths.limaHome, binary, log: log.child({ component: 'lima' }), env: { ...config.limactlEnv } });
+  const driver = createLimaDriver({ limaHome: paths.limaHome, binary, log: log.child({ component: 'lima' }), env: { ...config.limactlEnv }, scratchDir: paths.tmpDir });
   const limaVersion = await driver.version().catch((e: unknown) => {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'limactl --version failed');
     return undefined;

@@ -41,6 +41,8 @@ export interface Paths {
   readonly k3sConfig: string;
   /** Host port claims, shared by every instance under `home` (see src/actors/app/port.ts). */
   readonly portsDir: string;
+  /** The daemon's scratch files (validate's templates); emptied at every daemon start. */
+  readonly tmpDir: string;
 }
 
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -93,6 +95,7 @@ export function resolvePaths(inst: Instance, env: NodeJS.ProcessEnv = process.en
     dockerSocket: join(shortDir, 'docker.sock'),
     k3sConfig: join(dir, 'k3s.yaml'),
     portsDir: join(home, 'ports'),
+    tmpDir: join(dir, 'tmp'),
   };
 }
 
@@ -128,6 +131,7 @@ export function pathEntries(paths: Paths): Array<[string, string]> {
     ['docker_socket', paths.dockerSocket],
     ['k3s_config', paths.k3sConfig],
     ['ports_dir', paths.portsDir],
+    ['tmp_dir', paths.tmpDir],
   ];
 }
 

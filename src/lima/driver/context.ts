@@ -36,4 +36,6 @@ export interface OpContext {
   run(req: RunRequest): Promise<LimactlResult>;
   instanceDir(name: string): string;
   readonly timeouts: DriverTimeouts;
+  /** Parent of validate's temporary directories. */
+  readonly scratchDir: string;
 }

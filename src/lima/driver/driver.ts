@@ -1,6 +1,7 @@
 // createLimaDriver: the LimaDriver over execa. Lifecycle verbs on one instance are serialized by a
 // keyed mutex (Lima does no locking of its own); different instances, list, validate and shell
 // run in parallel.
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { LimaDriver, LimactlBinary, OpOptions } from '../types.js';
@@ -24,6 +25,9 @@ export interface LimaDriverOptions {
   /** Clock for durations in logs; injectable for tests. */
   readonly now?: () => number;
   readonly timeouts?: Partial<DriverTimeouts>;
+  /** Where `validate` writes its temporary template (default: the OS temp dir). The daemon uses
+   * its service dir, which it empties at startup, so a crash mid-validate leaves nothing behind. */
+  readonly scratchDir?: string;
 }
 
 /** The driver plus what tests and diagnostics may inspect. */
@@ -45,7 +49,7 @@ export function createLimaDriver(opts: LimaDriverOptions): LimaDriverHandle {
   const now = opts.now ?? Date.now;
   const runCtx: RunContext = { binary, limaHome: opts.limaHome, env: opts.env ?? {}, log, killGraceMs: timeouts.killGraceMs };
   const instanceDir = (name: string): string => join(opts.limaHome, name);
-  const ctx: OpContext = { run: (req) => runLimactl(runCtx, req), instanceDir, timeouts };
+  const ctx: OpContext = { run: (req) => runLimactl(runCtx, req), instanceDir, timeouts, scratchDir: opts.scratchDir ?? tmpdir() };
   const mutex = new KeyedMutex();
 
   // Serializes `fn` on the instance; a caller that gives up while queued gets Cancelled.

@@ -1,6 +1,5 @@
 // The short limactl verbs: version, create, delete, list, validate, shell (lima.md §2).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { LimaError } from '../errors.js';
@@ -56,7 +55,8 @@ export async function validate(
   template: string,
   opts?: OpOptions,
 ): Promise<{ ok: true } | { ok: false; message: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rdd-validate-'));
+  mkdirSync(ctx.scratchDir, { recursive: true, mode: 0o700 });
+  const dir = mkdtempSync(join(ctx.scratchDir, 'rdd-validate-'));
   try {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, template, { mode: 0o600 });
