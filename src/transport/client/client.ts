@@ -4,7 +4,7 @@ import { ApiError, type Condition, type Resource, type ResourceInput } from '../
 import type { Logger } from '../../log.js';
 import type { DeleteResult, ListResult } from '../../store/types.js';
 import { readEndpointFile } from '../endpoint.js';
-import type { Encoding, HelloResult } from '../protocol.js';
+import { DEFAULT_LIMITS, type Encoding, type HelloResult } from '../protocol.js';
 import { ConditionSubscription, waitForCondition, type ConditionStream, type ConditionUpdate, type WaitForConditionOptions } from './conditions.js';
 import { Conn, type DialTarget } from './conn.js';
 import { streamLogs, type LogsOptions } from './logs.js';
@@ -20,6 +20,8 @@ export interface ConnectOptions {
   encoding?: Encoding;
   /** Default 30 s. */
   requestTimeoutMs?: number;
+  /** The gateway's frame limit (default DEFAULT_LIMITS.maxPayload, as `hello` reports it). A larger request fails here with 413. */
+  maxPayload?: number;
   log?: Logger;
 }
 
@@ -98,6 +100,7 @@ class GatewayClient implements Client {
         const conn = await Conn.open(this.target(), {
           encoding: this.o.encoding ?? 'msgpack',
           requestTimeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          maxPayload: this.o.maxPayload ?? DEFAULT_LIMITS.maxPayload,
           ...opt('log', this.o.log),
         });
         if (this.closed) {

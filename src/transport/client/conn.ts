@@ -13,7 +13,7 @@ import {
   type RequestId,
   type ResultOf,
 } from '../protocol.js';
-import { connectionError, closedError } from './errors.js';
+import { connectionError, closedError, tooLargeError } from './errors.js';
 
 export type RequestBody<O extends Op> = { op: O } & Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
@@ -33,6 +33,8 @@ export interface DialTarget {
 export interface ConnOptions {
   readonly encoding: Encoding;
   readonly requestTimeoutMs: number;
+  /** Largest frame the gateway accepts; a larger request is refused before it is sent. */
+  readonly maxPayload: number;
   readonly log?: Logger;
 }
 
@@ -144,7 +146,18 @@ export class Conn {
       this.pending.set(id, { op, resolve: resolve as (v: unknown) => void, reject, timer });
       if (o.handler) this.handlers.set(id, o.handler);
       try {
-        this.ws.send(this.codec.encode({ id, ...body }), { binary: this.codec.binary });
+        const frame = this.codec.encode({ id, ...body });
+        // The gateway closes the whole connection (1009) on an oversized frame, failing every
+        // request on it with a bare "connection closed": refuse this one request instead.
+        const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+        if (size > this.opts.maxPayload) {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          this.handlers.delete(id);
+          reject(tooLargeError(op, size, this.opts.maxPayload));
+          return;
+        }
+        this.ws.send(frame, { binary: this.codec.binary });
       } catch (e) {
         clearTimeout(timer);
         this.pending.delete(id);

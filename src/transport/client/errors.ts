@@ -38,9 +38,25 @@ export function connectionError(address: string, e: Error | number, body = ''): 
   });
 }
 
+/** A request whose frame is over the gateway's limit; it was not sent. */
+export function tooLargeError(op: string, bytes: number, limit: number): ApiError {
+  return new ApiError(
+    413,
+    'RequestEntityTooLarge',
+    `the "${op}" request is ${kib(bytes)} (${bytes} bytes), over the gateway's frame limit of ${kib(limit)} (${limit} bytes); ` +
+      'make the object smaller (for example, split a large ConfigMap)',
+  );
+}
+
+function kib(bytes: number): string {
+  return `${Math.ceil((bytes / 1024) * 10) / 10} KiB`;
+}
+
 /** The connection went away; requests in flight fail with this. */
 export function closedError(code: number, reason: string): ApiError {
-  const text = `connection to the daemon closed (code ${code}${reason ? `: ${reason}` : ''})`;
+  // 1009: a frame was over the daemon's limit (a daemon configured below the client's default).
+  const why = code === 1009 ? ': a message was over the frame limit of the daemon (see maxPayload in "hello")' : '';
+  const text = `connection to the daemon closed (code ${code}${reason ? `: ${reason}` : ''})${why}`;
   return new ApiError(503, 'ServiceUnavailable', text, {
     causes: [{ reason: CONNECTION_CLOSED, field: String(code), message: text }],
     retryAfterSeconds: code === 1001 ? 1 : 0,
