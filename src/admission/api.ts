@@ -17,10 +17,12 @@ export interface ApiDeps {
   readonly now?: () => number;
   /** How often a request restarts after a stale precheck (default 3). */
   readonly maxPrecheckRetries?: number;
+  /** 'client' for the Api the gateway serves: its requests carry `origin: 'client'` to the hooks. */
+  readonly origin?: 'client';
 }
 
 export function createApi(deps: ApiDeps): Api {
-  const { store, hooks } = deps;
+  const { store, hooks, origin } = deps;
   // Tag the component unless the caller already did (pino would repeat the key).
   const log = 'component' in deps.log.bindings() ? deps.log : deps.log.child({ component: 'admission' });
   const now = deps.now ?? Date.now;
@@ -47,7 +49,7 @@ export function createApi(deps: ApiDeps): Api {
           await h.precheck(req, { store, prechecks, ...(opts?.signal ? { signal: opts.signal } : {}) });
         }
         if (opts?.signal?.aborted) throw new ApiError(503, 'ServiceUnavailable', 'the request was cancelled before it was written');
-        const admitter = new Admitter({ store, hooks, prechecks, dryRun, now });
+        const admitter = new Admitter({ store, hooks, prechecks, dryRun, now, origin });
         try {
           return dryRun ? store.dryRun(() => write(admitter)) : store.transaction(() => write(admitter));
         } catch (e) {
@@ -80,7 +82,7 @@ export function createApi(deps: ApiDeps): Api {
 
   /** The synchronous phase alone: for writes whose hooks need no precheck result. */
   function runSync<T>(op: string, write: (a: Admitter) => T, dryRun = false): T {
-    const admitter = new Admitter({ store, hooks, prechecks: new PrecheckMap(), dryRun, now });
+    const admitter = new Admitter({ store, hooks, prechecks: new PrecheckMap(), dryRun, now, origin });
     try {
       return dryRun ? store.dryRun(() => write(admitter)) : store.transaction(() => write(admitter));
     } catch (e) {

@@ -31,16 +31,25 @@ export interface PhaseDeps {
   readonly prechecks: Prechecks;
   readonly dryRun: boolean;
   readonly now: () => number;
+  /** Marks this Admitter's own requests (not the nested writes its hooks make). */
+  readonly origin?: 'client';
 }
 
 export class Admitter implements SyncApi {
   readonly ctx: AdmissionContext;
 
   constructor(private readonly d: PhaseDeps) {
-    this.ctx = { store: d.store, nested: this, dryRun: d.dryRun, prechecks: d.prechecks, now: d.now };
+    // A hook's nested writes are the daemon's own, whoever made the request that caused them.
+    const nested = d.origin === undefined ? this : new Admitter({ ...d, origin: undefined });
+    this.ctx = { store: d.store, nested, dryRun: d.dryRun, prechecks: d.prechecks, now: d.now };
   }
 
-  private run(req: AdmissionRequest, write: () => Resource): Resource {
+  private tag(req: AdmissionRequest): AdmissionRequest {
+    return this.d.origin === undefined ? req : { ...req, origin: this.d.origin };
+  }
+
+  private run(untagged: AdmissionRequest, write: () => Resource): Resource {
+    const req = this.tag(untagged);
     const status = req.subresource === 'status';
     const hooks = matchingHooks(this.d.hooks, req.kind.kind, req.operation, status);
     const obj = req.object!;
@@ -96,13 +105,13 @@ export class Admitter implements SyncApi {
     const info = kindOf(kind);
     return store.transaction(() => {
       const oldObject = store.mustGet(kind, namespace, name);
-      const req: AdmissionRequest = {
+      const req = this.tag({
         operation: 'DELETE',
         kind: info,
         oldObject,
         dryRun: this.d.dryRun,
         ...(opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds }),
-      };
+      });
       for (const h of matchingHooks(this.d.hooks, kind, 'DELETE', false)) h.validate?.(req, this.ctx);
       return store.delete(kind, namespace, name, {
         ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),

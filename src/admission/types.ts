@@ -16,6 +16,12 @@ export interface AdmissionRequest {
   readonly subresource?: 'status';
   readonly dryRun: boolean;
   readonly gracePeriodSeconds?: number;
+  /**
+   * 'client' when the request came through the gateway (the Api the daemon made for clients);
+   * absent for the daemon's own writes (actors, and nested writes made by hooks). Set by the
+   * Api, never by the request, so a client cannot claim to be the daemon.
+   */
+  readonly origin?: 'client';
 }
 
 /** Results of async prechecks, keyed by the hook's own key (e.g. a template content hash). */

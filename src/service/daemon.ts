@@ -34,6 +34,8 @@ import { VERSION } from './version.js';
 export interface Core {
   readonly store: Store;
   readonly api: Api;
+  /** The same admission for gateway clients: requests carry `origin: 'client'`, so hooks can refuse what only actors may do. */
+  readonly clientApi: Api;
   readonly kernel: Kernel;
   readonly driver: LimaDriver;
   readonly vms: ActorRegistry<VmMsg>;
@@ -86,6 +88,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
     ...appHooks({ host: liveHostInfo, versions: loadK3sVersions(), ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}) }),
   ];
   const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
+  const clientApi = createApi({ store, hooks, log: log.child({ component: 'admission' }), origin: 'client' });
   try {
     api.sync.create({ apiVersion: CORE_API_VERSION, kind: NAMESPACE_KIND, metadata: { name: DEFAULT_APP_NAMESPACE } });
   } catch (e) {
@@ -177,7 +180,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
     return closed;
   }
 
-  return { store, api, kernel, driver, vms, apps, limaVersion, stopVMs, close };
+  return { store, api, clientApi, kernel, driver, vms, apps, limaVersion, stopVMs, close };
 }
 
 export interface Daemon extends Core {
@@ -194,7 +197,7 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
   const core = await startCore(o);
   const binary = core.driver.binary;
   const gateway = await startGateway({
-    api: core.api,
+    api: core.clientApi,
     store: core.store,
     log: log.child({ component: 'gateway' }),
     port: config.port,

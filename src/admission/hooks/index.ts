@@ -7,6 +7,7 @@ import { limaVMNameHook } from './limavm-name.js';
 import { limaVMTemplateRefImmutableHook } from './limavm-templateref-immutable.js';
 import { namespaceLifecycleHook } from './namespace-lifecycle.js';
 import { ownedDeletionGuardHook } from './owned-deletion-guard.js';
+import { ownedFinalizerGuardHook } from './owned-finalizer-guard.js';
 import { templateConfigMapHook } from './template-configmap.js';
 import { templateLabelGuardHook } from './template-label-guard.js';
 
@@ -16,6 +17,7 @@ export { TEMPLATEREF_IMMUTABLE_MESSAGE } from './limavm-templateref-immutable.js
 export { limaVMNameInUseMessage } from './limavm-name.js';
 export { terminatingNamespaceMessage } from './namespace-lifecycle.js';
 export { ownedDeletionMessage } from './owned-deletion-guard.js';
+export { ownedFinalizerMessage } from './owned-finalizer-guard.js';
 export { TEMPLATE_LABEL_REMOVAL_MESSAGE } from './template-label-guard.js';
 export {
   TEMPLATE_EMPTY_MESSAGE,
@@ -28,7 +30,9 @@ export { mergeParams, templateKey } from './template-check.js';
 export function defaultHooks(deps: { templateValidator: TemplateValidator }): AdmissionHook[] {
   return [
     // Mutating phase, in this order: the namespace must exist before anything is created in it,
-    // and the VM name must be free before the defaulter creates `<name>-template`.
+    // and the VM name must be free before the defaulter creates `<name>-template`. The finalizer
+    // guard goes first: it must see a client's object before any hook changes it.
+    ownedFinalizerGuardHook(),
     namespaceLifecycleHook(),
     limaVMNameHook(),
     limaVMDefaulterHook(deps.templateValidator),
