@@ -19,7 +19,8 @@ export interface AdmissionRequest {
   /**
    * 'client' when the request came through the gateway (the Api the daemon made for clients);
    * absent for the daemon's own writes (actors, and nested writes made by hooks). Set by the
-   * Api, never by the request, so a client cannot claim to be the daemon.
+   * Api, never by the request, so a client cannot claim to be the daemon. Set in the mutating
+   * and validating phases (not on the requests prechecks see).
    */
   readonly origin?: 'client';
 }

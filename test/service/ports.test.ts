@@ -1,10 +1,9 @@
 // Host ports are claimed per instance, so two instances never share one, whatever their names
 // (issue 11, item 10: `dev`/`vde` and `2`/`02` have the same index).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { choosePort, readPortClaims } from '../../src/actors/app/port.js';
 import { sshPortFor, preferredKubernetesPort } from '../../src/actors/app/template.js';
