@@ -49,7 +49,12 @@ export class Router {
 
   private route(ev: ChangeEvent): void {
     this.routeObject(ev.object, ev.type === 'DELETED');
-    if (ev.type === 'DELETED') this.t.gc.tell({ t: 'ownerGone', uid: ev.object.metadata.uid });
+    if (ev.type !== 'DELETED') return;
+    this.t.gc.tell({ t: 'ownerGone', uid: ev.object.metadata.uid });
+    if (ev.object.kind === APP_KIND) {
+      // Its VM loses its parent actor with it: hand the VM to the standalone supervisor.
+      for (const dep of this.t.store.listOwnedBy(ev.object.metadata.uid)) if (dep.kind === LIMAVM_KIND) this.toVm(dep, false);
+    }
   }
 
   private routeObject(o: Resource, removed: boolean): void {
@@ -80,14 +85,20 @@ export class Router {
     const uid = vm.metadata.uid;
     this.t.vms.notify(uid);
     const owner = controllerOf(vm);
-    if (owner?.kind === APP_KIND) {
+    if (owner?.kind === APP_KIND && this.appExists(owner.uid, owner.name)) {
       // The App mirrors its VM and spawns the VM's actor as its own child.
       this.toApp(owner.uid, owner.name, false);
       return;
     }
-    if (!removed && !this.t.vms.has(uid)) {
+    // Standalone, or its App is gone (by uid): the VM still needs an actor to finish its deletion.
+    // An orphan's uid may still be held by the App's dying child: the supervisor waits for that one.
+    if (!removed && (!this.t.vms.has(uid) || owner?.kind === APP_KIND)) {
       this.t.vmSupervisor.tell({ t: 'ensure', uid, namespace: vm.metadata.namespace ?? '', name: vm.metadata.name });
     }
+  }
+
+  private appExists(uid: string, name: string): boolean {
+    return this.t.store.get(APP_KIND, '', name)?.metadata.uid === uid;
   }
 
   /** A template ConfigMap concerns its VM (and that VM's App); an input ConfigMap its App. */

@@ -17,6 +17,8 @@ interface Child {
 
 interface SupState {
   readonly children: Map<string, Child>;
+  /** Objects whose uid another actor still holds (an App's VM child outliving its App): spawned once it stops. */
+  readonly waiting: Map<ActorRef<never>, { readonly uid: string; readonly namespace: string; readonly name: string }>;
   /** Children that exhausted their restart intensity, by uid → the generation they failed at. */
   readonly failed: Map<string, number>;
 }
@@ -31,11 +33,20 @@ export interface KindSupervisorOptions {
 
 export function kindSupervisor(opts: KindSupervisorOptions): Behavior<SupState, SupervisorMsg> {
   return {
-    init: () => ({ children: new Map(), failed: new Map() }),
+    init: () => ({ children: new Map(), waiting: new Map(), failed: new Map() }),
     receive(s, msg, ctx) {
       switch (msg.t) {
         case 'ensure': {
-          if (s.children.has(msg.uid) || opts.registry.has(msg.uid)) break;
+          if (s.children.has(msg.uid)) break;
+          const holder = opts.registry.get(msg.uid) as ActorRef<never> | undefined;
+          if (holder !== undefined) {
+            // Not ours: spawning now would make two actors drive one object. Retry when it stops.
+            if (!s.waiting.has(holder)) {
+              s.waiting.set(holder, { uid: msg.uid, namespace: msg.namespace, name: msg.name });
+              ctx.watch(holder);
+            }
+            break;
+          }
           const gen = opts.generationOf(msg);
           if (gen === undefined) break;
           if (s.failed.get(msg.uid) === gen) break; // gave up on this generation; a spec edit retries
@@ -57,6 +68,11 @@ export function kindSupervisor(opts: KindSupervisorOptions): Behavior<SupState, 
       return s;
     },
     onTerminated(s, ev, ctx) {
+      const waited = s.waiting.get(ev.ref);
+      if (waited !== undefined) {
+        s.waiting.delete(ev.ref);
+        ctx.self.tell({ t: 'ensure', ...waited });
+      }
       for (const [uid, child] of s.children) {
         if (child.ref !== ev.ref) continue;
         s.children.delete(uid);

@@ -1,5 +1,6 @@
 // The long operations of a LimaVM, run outside the actor's handler. Each one is a driver call plus
 // the rdd bookkeeping files that make it crash-safe; the result comes back as a message.
+import { existsSync } from 'node:fs';
 import { isLimaError } from '../../lima/errors.js';
 import type { LimaDriver } from '../../lima/types.js';
 import { removeSentinel, writeOwnerMarker, writeSentinel } from './disk.js';
@@ -43,10 +44,15 @@ async function create(template: string, c: OpContext): Promise<OpOutcome> {
   } catch (e) {
     // Cancelled (daemon stopping): keep the sentinel; the next start removes the half-built instance.
     if (signal.aborted) throw e;
-    if (!(isLimaError(e) && e.code === 'AlreadyExists')) {
-      await driver.delete(name).catch(() => undefined);
+    if (isLimaError(e) && e.code === 'AlreadyExists') {
+      // The name was taken meanwhile: that instance is not ours, and neither is the sentinel's claim.
+      removeSentinel(driver.limaHome, name);
+      throw e;
     }
-    removeSentinel(driver.limaHome, name);
+    await driver.delete(name).catch(() => undefined);
+    // Only once the half-built directory is gone: while it exists, the sentinel is what says it is
+    // ours (it has no owner marker yet), so the planner retries the delete instead of calling it foreign.
+    if (!existsSync(driver.instanceDir(name))) removeSentinel(driver.limaHome, name);
     throw e;
   }
   writeOwnerMarker(driver.instanceDir(name), uid);

@@ -71,6 +71,10 @@ export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 
       } else if (s.phase !== 'running') {
         const disk = observeDisk(driver, k.id.name);
         s.failedStartCleanup = disk.status === 'Running' || disk.status === 'Broken';
+        // The start is over and left no live hostagent. A watcher that never saw its pid (killed
+        // before it wrote ha.pid) would wait out the adoption timeout: stop it, so the retry runs
+        // after the delay the status announces.
+        if (!s.failedStartCleanup) stopWatcher(s, ctx);
         recordFailure(k, s, ctx, vm, `start failed: ${failureText(r.error)}`);
       }
       break;

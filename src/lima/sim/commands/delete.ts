@@ -19,7 +19,11 @@ export async function deleteCmd(ctx: Ctx): Promise<number> {
       ctx.log.warn(`Ignoring non-existent instance ${q(name)}`);
       continue;
     }
-    applyDiskFaults(ctx.limaHome, name, ctx.faults(name));
+    const faults = ctx.faults(name);
+    applyDiskFaults(ctx.limaHome, name, faults);
+    if (typeof faults.deleteFail === 'string' && faults.deleteFail !== '') {
+      throw new Fatal(`failed to delete instance ${q(name)}: ${faults.deleteFail}`);
+    }
     const inst = await inspect(ctx.limaHome, name);
     if (isMissing(inst)) {
       throw new Fatal(
