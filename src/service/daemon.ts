@@ -10,6 +10,7 @@ import { limaVMParamsHook } from '../admission/hooks/limavm-params.js';
 import { appHooks } from '../admission/hooks/app-defaults.js';
 import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
 import { loadK3sVersions } from '../actors/app/assets.js';
+import { renderAppTemplateFor } from '../actors/app/template.js';
 import { gcBehavior } from '../actors/gc.js';
 import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
 import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';
@@ -74,12 +75,18 @@ export async function startCore(o: CoreOptions): Promise<Core> {
 
   const opened = openStore({ path: paths.store, log: log.child({ component: 'store' }), compaction: { keep: config.compactKeep, intervalMs: 60_000 } });
   const store = o.wrapStore ? o.wrapStore(opened) : opened;
+  const appInstance = { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket };
   const templateValidator: TemplateValidator = { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) };
   const hooks = [
     ...namespaceHooks(),
     ...defaultHooks({ templateValidator }),
     limaVMParamsHook(templateValidator),
-    ...appHooks({ host: liveHostInfo, versions: loadK3sVersions(), ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}) }),
+    ...appHooks({
+      host: liveHostInfo,
+      versions: loadK3sVersions(),
+      ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}),
+      template: { validator: templateValidator, render: (spec, port) => renderAppTemplateFor(appInstance, spec, port) },
+    }),
   ];
   const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
   try {
@@ -118,7 +125,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
         name: `app-${x.uid}`,
         behavior: appBehavior(x.uid, x.name, {
           store, api, registry: apps, random,
-          instance: { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket },
+          instance: appInstance,
           cfg: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
           vm: vmDeps,
           onGone: (uid) => self.tell({ t: 'gone', uid }),
