@@ -33,6 +33,8 @@ export interface Runtime {
   cellOf(ref: unknown, what: string): Cell;
   watch(inc: Incarnation, target: Cell): void;
   unwatch(inc: Incarnation, target: Cell): void;
+  /** Counts async work the kernel will hear back from (for quiescence); call the result once it has. */
+  beginWork(): () => void;
 }
 
 export interface StopRequest {

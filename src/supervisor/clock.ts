@@ -70,3 +70,48 @@ export function manualClock(start = 0): ManualClock {
     },
   };
 }
+
+/** A clock that knows which of its timers are still armed, so the kernel can tell when it is idle. */
+export interface TrackedClock extends Clock {
+  /** The earliest due time among armed timers that are not `unref` safety nets; undefined if none. */
+  nextDue(): number | undefined;
+}
+
+interface Tracked {
+  inner: unknown;
+  readonly due: number;
+  /** Safety nets (deadlines, ask timeouts) fire only when something else failed to happen: not work. */
+  readonly counted: boolean;
+}
+
+/** Wraps `inner`, keeping the set of armed timers (fired and cleared ones leave it). */
+export function trackedClock(inner: Clock): TrackedClock {
+  const armed = new Set<Tracked>();
+  return {
+    now: () => inner.now(),
+    setTimeout(fn, ms, opts) {
+      const t: Tracked = { inner: undefined, due: inner.now() + clampMs(ms), counted: opts?.unref !== true };
+      armed.add(t);
+      t.inner = inner.setTimeout(
+        () => {
+          armed.delete(t);
+          fn();
+        },
+        ms,
+        opts,
+      );
+      return t;
+    },
+    clearTimeout(handle) {
+      const t = handle as Tracked | undefined;
+      if (t === undefined || !armed.has(t)) return;
+      armed.delete(t);
+      inner.clearTimeout(t.inner);
+    },
+    nextDue() {
+      let best: number | undefined;
+      for (const t of armed) if (t.counted && (best === undefined || t.due < best)) best = t.due;
+      return best;
+    },
+  };
+}

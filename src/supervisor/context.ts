@@ -81,13 +81,19 @@ export class Incarnation implements ActorContext<unknown> {
     this.cell.rt.unwatch(this, this.cell.rt.cellOf(ref, 'unwatch target'));
   }
   pipeToSelf<T>(p: Promise<T>, map: (r: Result<T>) => unknown): void {
+    const done = this.cell.rt.beginWork();
     const deliver = (r: Result<T>) => {
-      // A completion for an ended incarnation is dropped here, never handed to the next one.
-      if (!this.live) {
-        this.cell.rt.log.debug({ path: this.cell.path, incarnation: this.n }, 'late completion dropped');
-        return;
+      // Posted before done(): the completion is counted as mail before it stops counting as in flight.
+      try {
+        // A completion for an ended incarnation is dropped here, never handed to the next one.
+        if (!this.live) {
+          this.cell.rt.log.debug({ path: this.cell.path, incarnation: this.n }, 'late completion dropped');
+          return;
+        }
+        this.cell.rt.mailboxes.post(this.cell.box, new PipedSignal(this, r, map as (r: Result<unknown>) => unknown));
+      } finally {
+        done();
       }
-      this.cell.rt.mailboxes.post(this.cell.box, new PipedSignal(this, r, map as (r: Result<unknown>) => unknown));
     };
     Promise.resolve(p).then(
       (value) => deliver({ ok: true, value }),

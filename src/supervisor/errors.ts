@@ -30,6 +30,8 @@ export const kernelErrors = {
   kernelClosed: () => errors.unavailable('the actor kernel is shutting down; no new top-level actors are accepted'),
   foreignRef: (what: string) =>
     errors.badRequest(`${what} is not an actor reference of this kernel (refs come from spawn, ctx.self or ctx.child)`),
+  notQuiescent: (ms: number, what: string) =>
+    errors.timeout(`the actor kernel was not quiescent within ${ms} ms (${what}); something keeps scheduling work`),
   notAChild: (self: string, target: string) =>
     errors.badRequest(`actor ${self} may stop only itself or its own children, not ${target}; use kernel.stop instead`),
 } as const;

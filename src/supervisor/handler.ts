@@ -99,10 +99,11 @@ function startInit(rt: Runtime, cell: Cell): Cell | Promise<Cell> {
     // Runs outside the mailbox: meanwhile mail is stashed and a stop can get through.
     const p = Promise.resolve(r);
     inc.pendingInit = p;
+    const done = rt.beginWork();
     p.then(
       (value) => rt.mailboxes.post(cell.box, new InitDoneSignal(inc, { ok: true, value })),
       (error: unknown) => rt.mailboxes.post(cell.box, new InitDoneSignal(inc, { ok: false, error })),
-    );
+    ).finally(done);
     return cell;
   }
   return startRunning(rt, cell, inc, r);

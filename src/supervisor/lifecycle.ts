@@ -107,13 +107,16 @@ export function beginStop(rt: Runtime, cell: Cell): void {
       await endIncarnation(rt, cell, inc, req.reason, req.mode, req.deadlineAt, req.at);
     }
   };
-  run().then(
-    () => finish(rt, cell, req.reason),
-    (err: unknown) => {
-      rt.log.fatal({ err, path: cell.path }, 'kernel defect while stopping an actor');
-      finish(rt, cell, req.reason);
-    },
-  );
+  const done = rt.beginWork();
+  run()
+    .then(
+      () => finish(rt, cell, req.reason),
+      (err: unknown) => {
+        rt.log.fatal({ err, path: cell.path }, 'kernel defect while stopping an actor');
+        finish(rt, cell, req.reason);
+      },
+    )
+    .finally(done);
 }
 
 /**
@@ -190,6 +193,7 @@ function restartGroup(rt: Runtime, crashed: Cell, reason: Reason, attempt: numbe
     chain = chain.then(() => endIncarnation(rt, s, inc, why, 'now', rt.clock.now() + s.shutdownMs, rt.clock.now()));
     s.ending = chain;
   }
+  const done = rt.beginWork();
   chain.then(
     () => {
       for (const s of members) {
@@ -207,8 +211,12 @@ function restartGroup(rt: Runtime, crashed: Cell, reason: Reason, attempt: numbe
           rt.mailboxes.post(s.box, INIT);
         }, delayMs);
       }
+      done();
     },
-    (err: unknown) => rt.log.fatal({ err, path: crashed.path }, 'kernel defect while restarting'),
+    (err: unknown) => {
+      rt.log.fatal({ err, path: crashed.path }, 'kernel defect while restarting');
+      done();
+    },
   );
 }
 

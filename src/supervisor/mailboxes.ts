@@ -30,12 +30,23 @@ const api = nact as unknown as NactApi;
 /** Handles one message for `owner`; must never throw or reject, and resolves to `owner`. */
 export type MailboxHandler<O> = (owner: O, msg: unknown) => O | Promise<O>;
 
+/** Per-mailbox accounting, so quiescence can be read without asking nact. */
+interface BoxStat {
+  queued: number;
+  closed: boolean;
+}
+
 export class Mailboxes<O> {
   private readonly system = api.start();
-  /** Mailboxes whose close is pending behind queued mail (swept at shutdown); live ones are not tracked. */
+  /** Mailboxes whose close is pending behind queued mail (swept at shutdown). */
   private readonly closing = new Set<MailboxRef>();
+  private readonly stats = new Map<MailboxRef, BoxStat>();
   private seq = 0;
   private closed = false;
+  /** Messages posted to open mailboxes and not yet handed to their handler. */
+  queued = 0;
+  /** Handlers running now (an async one counts until it settles). */
+  running = 0;
 
   constructor(
     private readonly handler: MailboxHandler<O>,
@@ -46,7 +57,31 @@ export class Mailboxes<O> {
   /** A new mailbox whose messages go to handler(owner, msg), one at a time, in order. */
   create(owner: O): MailboxRef {
     const onFault = this.onFault;
-    const ref = api.spawn(this.system, this.handler as (s: unknown, m: unknown) => unknown, `m${++this.seq}`, {
+    const stat: BoxStat = { queued: 0, closed: false };
+    const run = (s: unknown, m: unknown): unknown => {
+      if (!stat.closed) {
+        stat.queued--;
+        this.queued--;
+      }
+      this.running++;
+      let r: O | Promise<O>;
+      try {
+        r = this.handler(s as O, m);
+      } catch (err) {
+        this.running--;
+        throw err;
+      }
+      if (!(r instanceof Promise)) {
+        this.running--;
+        return r;
+      }
+      const done = () => {
+        this.running--;
+      };
+      r.then(done, done);
+      return r;
+    };
+    const ref = api.spawn(this.system, run, `m${++this.seq}`, {
       // nact passes its state as the handler's first argument: the owner is that state, and the
       // handler always returns it, so nact's state never changes.
       initialState: owner,
@@ -60,6 +95,7 @@ export class Mailboxes<O> {
         return ctx.resume;
       },
     });
+    this.stats.set(ref, stat);
     return ref;
   }
 
@@ -70,12 +106,25 @@ export class Mailboxes<O> {
 
   /** Enqueues; a message to a closed mailbox is dropped (the kernel dead-letters before that). */
   post(ref: MailboxRef, msg: unknown): void {
+    const stat = this.stats.get(ref);
+    if (stat !== undefined) {
+      stat.queued++;
+      this.queued++;
+    }
     api.dispatch(ref, msg);
   }
 
   /** Discards what is still queued; the in-flight message (if any) runs to completion. Idempotent (so is nact's stop). */
   close(ref: MailboxRef): void {
     this.closing.delete(ref);
+    const stat = this.stats.get(ref);
+    if (stat !== undefined) {
+      // nact drops what is queued (even a message already scheduled): it will never be handled.
+      this.queued -= stat.queued;
+      stat.queued = 0;
+      stat.closed = true;
+      this.stats.delete(ref);
+    }
     api.stop(ref);
   }
 
@@ -83,7 +132,7 @@ export class Mailboxes<O> {
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ref of this.closing) this.close(ref);
+    for (const ref of [...this.closing]) this.close(ref);
     api.stop(this.system);
   }
 }

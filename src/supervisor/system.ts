@@ -2,7 +2,7 @@
 // It implements both the public Kernel and the Runtime that cells and contexts call back into.
 import type { Logger } from 'pino';
 import { asRef, Cell, RefImpl, type PendingAsk, type Runtime } from './cell.js';
-import { clampMs, realClock } from './clock.js';
+import { clampMs, realClock, trackedClock, type TrackedClock } from './clock.js';
 import type { Incarnation } from './context.js';
 import { DeadLetters } from './dead-letters.js';
 import { kernelErrors } from './errors.js';
@@ -16,8 +16,10 @@ import type {
   ChildSpec,
   Clock,
   Kernel,
+  KernelActivity,
   KernelEvent,
   KernelOptions,
+  QuiescentOptions,
   Reason,
   RestartPolicy,
   ShutdownOptions,
@@ -26,7 +28,7 @@ import type {
 
 export class System implements Kernel, Runtime {
   readonly log: Logger;
-  readonly clock: Clock;
+  readonly clock: TrackedClock;
   readonly random: () => number;
   readonly mailboxes: Mailboxes<Cell>;
   readonly deadLetters: Kernel['deadLetters'];
@@ -37,10 +39,12 @@ export class System implements Kernel, Runtime {
   private closing: Promise<void> | undefined = undefined;
   /** Request message -> its ask, so a dead-lettered request fails its ask in O(1). */
   private readonly askByRequest = new WeakMap<object, PendingAsk>();
+  /** Async work the kernel started and will hear back from (see beginWork). */
+  private inFlight = 0;
 
   constructor(opts: KernelOptions) {
     this.log = opts.log;
-    this.clock = opts.clock ?? realClock;
+    this.clock = trackedClock(opts.clock ?? realClock);
     this.random = opts.random ?? Math.random;
     this.defaults = resolvePolicy(DEFAULT_POLICY, opts.defaults);
     this.dead = new DeadLetters(this.clock, this.log, opts.deadLetterLogIntervalMs ?? 1000);
@@ -99,7 +103,45 @@ export class System implements Kernel, Runtime {
     return () => this.listeners.delete(fn);
   }
 
+  activity(): KernelActivity {
+    return {
+      queued: this.mailboxes.queued,
+      running: this.mailboxes.running,
+      inFlight: this.inFlight,
+      nextTimerAt: this.clock.nextDue(),
+    };
+  }
+
+  async quiescent(opts: QuiescentOptions = {}): Promise<void> {
+    const horizonMs = opts.horizonMs ?? 1000;
+    const turns = Math.max(1, opts.turns ?? 3);
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    // Real time on purpose: with a manual clock only the test moves kernel time, and it must not hang.
+    const giveUpAt = Date.now() + timeoutMs;
+    let idleTurns = 0;
+    for (;;) {
+      const a = this.activity();
+      const idle =
+        a.queued === 0 && a.running === 0 && a.inFlight === 0 && (a.nextTimerAt === undefined || a.nextTimerAt > this.clock.now() + horizonMs);
+      if (idle && ++idleTurns >= turns) return;
+      if (!idle) idleTurns = 0;
+      if (Date.now() > giveUpAt) throw kernelErrors.notQuiescent(timeoutMs, describeActivity(a, this.clock.now()));
+      // An idle turn is one full macrotask turn (setImmediate); a busy one backs off a little.
+      await new Promise<void>((r) => (idle ? setImmediate(r) : setTimeout(r, 1)));
+    }
+  }
+
   // ---- Runtime ----
+
+  beginWork(): () => void {
+    this.inFlight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inFlight--;
+    };
+  }
 
   policyOf(cell: Cell): RestartPolicy {
     return resolvePolicy(this.defaults, cell.spec);
@@ -198,6 +240,11 @@ export class System implements Kernel, Runtime {
     this.dead.close();
     this.mailboxes.shutdown();
   }
+}
+
+function describeActivity(a: KernelActivity, now: number): string {
+  const timer = a.nextTimerAt === undefined ? 'none' : `in ${a.nextTimerAt - now} ms`;
+  return `${a.queued} queued, ${a.running} running, ${a.inFlight} in flight, next timer ${timer}`;
 }
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';

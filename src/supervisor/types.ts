@@ -181,8 +181,37 @@ export interface Kernel {
   readonly deadLetters: { readonly count: number; on(fn: (d: DeadLetter) => void): () => void };
   /** Subscribes to lifecycle events; returns the unsubscribe function. A throwing listener is logged. */
   inspect(fn: (ev: KernelEvent) => void): () => void;
+  /**
+   * Resolves once nothing will happen soon: every mailbox empty, no handler running, no async init,
+   * pipeToSelf or wind-down in flight, and no timer due within `horizonMs` (kernel clock), for
+   * `turns` consecutive event-loop turns. Rejects after `timeoutMs` (real time) naming what is busy.
+   * For tests: "nothing happens" is checked by waiting for this, never by sleeping.
+   */
+  quiescent(opts?: QuiescentOptions): Promise<void>;
+  /** What keeps the kernel from being quiescent right now (all zero / undefined when idle). */
+  activity(): KernelActivity;
   readonly log: Logger;
   readonly clock: Clock;
+}
+
+export interface QuiescentOptions {
+  /** A timer due within this many ms of the kernel clock's now counts as work. Default 1000. */
+  readonly horizonMs?: number;
+  /** Consecutive idle macrotask turns required (work can hop turns: store feed -> router -> tell). Default 3. */
+  readonly turns?: number;
+  /** Real-time bound on the wait. Default 10000. */
+  readonly timeoutMs?: number;
+}
+
+export interface KernelActivity {
+  /** Messages posted and not yet handled. */
+  readonly queued: number;
+  /** Handlers running (an async handler counts until it settles). */
+  readonly running: number;
+  /** Async inits, pipeToSelf operations and wind-downs (stop, restart) not yet settled. */
+  readonly inFlight: number;
+  /** Kernel-clock time of the earliest armed timer (ask timeouts and deadlines excluded). */
+  readonly nextTimerAt: number | undefined;
 }
 
 export interface KernelOptions {
