@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { APP_VM_NAME, errors, findCondition, type App, type Resource } from '../../src/api/index.js';
 import type { Store } from '../../src/store/types.js';
 import { is, leftovers, startTestCore, type TestCore } from '../helpers/core.js';
+import { quiet } from './quiet.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
 
@@ -194,7 +195,7 @@ test.serial('a namespace the App created is deleted with it; one holding other o
   await tc.until('App gone', () => !tc.core.store.get('App', '', 'app'), 60_000);
   // Released, not just left: no owner reference remains for the GC to cascade on.
   t.deepEqual(tc.core.store.get('Namespace', '', 'shared')?.metadata.ownerReferences ?? [], []);
-  await new Promise((r) => setTimeout(r, 500));
+  await quiet(tc);
   t.truthy(tc.core.store.get('Namespace', '', 'shared'));
   t.falsy(tc.core.store.get('Namespace', '', 'shared')?.metadata.deletionTimestamp);
   t.truthy(tc.core.store.get('ConfigMap', 'shared', 'mine'));

@@ -151,3 +151,12 @@ test('a steady App writes nothing', (t) => {
   const settledApp = app({}, {}, { conditions: first.conditions });
   t.is(planApp(input({ app: settledApp, vm: created, templateCM: tcm('T1') })).kind, 'none');
 });
+
+test('a steady App writes nothing whatever order the store gives the condition keys in', (t) => {
+  const created = rdVm({}, { running: true }, { templateConfigMap: 'rd-template', observedTemplateResourceVersion: '20', conditions: [cond('Created', 'True', 'Created'), cond('Running', 'True', 'Started')] });
+  const first = planApp(input({ vm: created, templateCM: tcm('T1') }));
+  if (first.kind !== 'status') return t.fail('expected a first status write');
+  // What a JSON round trip through SQLite with sorted keys gives back.
+  const sorted = first.conditions.map((c) => Object.fromEntries(Object.entries(c).sort(([a], [b]) => a.localeCompare(b))) as typeof c);
+  t.is(planApp(input({ app: app({}, {}, { conditions: sorted }), vm: created, templateCM: tcm('T1') })).kind, 'none');
+});

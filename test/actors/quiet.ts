@@ -2,11 +2,7 @@
 // pipeToSelf in flight, no timer due soon), never by sleeping.
 import type { TestCore } from '../helpers/core.js';
 
-interface MaybeQuiescent {
-  quiescent?(o: { horizonMs: number }): Promise<void>;
-}
-
-export async function quiet(tc: TestCore, horizonMs = 2_000): Promise<void> {
-  // TEMPORARY until the kernel's quiescent() is merged (branch gc).
-  await (tc.core.kernel as unknown as MaybeQuiescent).quiescent?.({ horizonMs });
+/** Resolves once no actor will do anything within `horizonMs`. */
+export function quiet(tc: TestCore, horizonMs = 2_000): Promise<void> {
+  return tc.core.kernel.quiescent({ horizonMs, timeoutMs: 30_000 });
 }

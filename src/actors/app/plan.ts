@@ -1,5 +1,6 @@
 // The App planner: one next action from (App, its namespace, VM `rd`, the ConfigMaps, the rendered
 // template, now). Pure; the App actor performs the action and plans again (rdd-anchor.md §3.4, §2.5A).
+import { isDeepStrictEqual } from 'node:util';
 import {
   APP_VM_NAME,
   CLEANUP_FINALIZER,
@@ -247,7 +248,7 @@ function statusIfChanged(
   });
   const withSettled = setOwn({ ...app, status: { ...app.status, conditions: conds } }, settled, now);
   if (withSettled) conds = withSettled;
-  const before = JSON.stringify(app.status?.conditions ?? []);
-  if (JSON.stringify(conds) === before) return none('steady');
+  // Structural, not textual: the store hands conditions back with their keys in another order.
+  if (isDeepStrictEqual(conds, app.status?.conditions ?? [])) return none('steady');
   return { kind: 'status', why: 'conditions changed', conditions: conds };
 }
