@@ -71,6 +71,15 @@ test.serial('rd made Terminating behind a live App is released, torn down and re
     if (open && ev.object.kind === 'App') window.push(ev.object as App);
   });
   t.teardown(unsub);
+  // The App's VM actors, to see the old one stop (it leaked when rd was recreated).
+  const spawned = new Set<string>();
+  const stopped = new Set<string>();
+  t.teardown(tc.core.kernel.inspect((ev) => {
+    if (ev.type === 'spawned') spawned.add(ev.path);
+    if (ev.type === 'stopped') stopped.add(ev.path);
+  }));
+  const appUid = tc.core.store.get('App', '', 'app')!.metadata.uid;
+  const oldActor = `/user/apps/app-${appUid}/limavm-${oldUid}`;
   tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
   await tc.until('a new rd runs', () => {
     const vm = tc.vm(APP_VM_NAME);
@@ -89,6 +98,10 @@ test.serial('rd made Terminating behind a live App is released, torn down and re
     return findCondition(x.status?.conditions, 'Settled')?.status === 'True' ? x : undefined;
   });
   const running = findCondition(tc.vm(APP_VM_NAME)!.status?.conditions, 'Running')!;
+  const newActor = `/user/apps/app-${appUid}/limavm-${tc.vm(APP_VM_NAME)!.metadata.uid}`;
+  await tc.until('the old VM actor stopped', () => stopped.has(oldActor));
+  t.deepEqual(tc.core.vms.uids(), [tc.vm(APP_VM_NAME)!.metadata.uid]);
+  t.true(spawned.has(newActor) && !stopped.has(newActor));
   t.like(findCondition(a.status?.conditions, 'Running'), { status: 'True', reason: 'Started', lastTransitionTime: running.lastTransitionTime, observedGeneration: a.metadata.generation });
 });
 
