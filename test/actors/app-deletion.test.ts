@@ -159,14 +159,19 @@ test.serial('a transient store error while cleaning up the input ConfigMap is re
   });
   // Whether the input ConfigMap still existed when the App went away.
   let cmAtAppRemoval: boolean | undefined;
+  // The failure is on the App's status while it is retried, not only in a log line.
+  const shown: string[] = [];
   const unsub = tc.core.store.subscribe((ev) => {
     if (ev.type === 'DELETED' && ev.object.kind === 'App') cmAtAppRemoval = base!.get('ConfigMap', 'default', APP_VM_NAME) !== undefined;
+    const d = ev.object.kind === 'App' ? findCondition((ev.object as App).status?.conditions, 'Deleting') : undefined;
+    if (d?.status === 'False') shown.push(`${d.reason}: ${d.message}`);
   });
   t.teardown(unsub);
   rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
   await everythingGone(tc);
   t.is(failures, 0, 'the injected errors were hit on the deletion pass');
   t.false(cmAtAppRemoval, 'the App went away only after its input ConfigMap was gone');
+  t.true(shown.some((m) => /^ReconcileFailed: .*database is locked \(injected\)/.test(m)), shown.join('\n'));
 });
 
 test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardownStuck on the App', async (t) => {
