@@ -3,6 +3,7 @@
 // sight. It carries no payload: actors re-read the store (level-triggered).
 import {
   APP_KIND,
+  APP_VM_NAME,
   CONFIGMAP_KIND,
   LIMAVM_KIND,
   NAMESPACE_KIND,
@@ -28,6 +29,8 @@ export interface RouterTargets {
 }
 
 const TEMPLATE_SUFFIX = '-template';
+/** The names of the objects an App makes in its namespace. */
+const APP_NAMES: ReadonlySet<string> = new Set([APP_VM_NAME, `${APP_VM_NAME}${TEMPLATE_SUFFIX}`]);
 
 export class Router {
   private unsubscribe: (() => void) | undefined;
@@ -58,6 +61,11 @@ export class Router {
   }
 
   private routeObject(o: Resource, removed: boolean): void {
+    // An object with a name the App uses, whoever controls it: a foreign one is a conflict the App
+    // reports, and the App must see it change or go.
+    if ((o.kind === LIMAVM_KIND || o.kind === CONFIGMAP_KIND) && APP_NAMES.has(o.metadata.name)) {
+      for (const uid of this.t.apps.uids()) this.t.apps.notify(uid);
+    }
     switch (o.kind) {
       case APP_KIND:
         this.toApp(o.metadata.uid, o.metadata.name, removed);

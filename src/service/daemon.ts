@@ -10,7 +10,7 @@ import { appHooks } from '../admission/hooks/app-defaults.js';
 import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
 import { loadK3sVersions } from '../actors/app/assets.js';
 import { choosePort } from '../actors/app/port.js';
-import { sshPortFor } from '../actors/app/template.js';
+import { renderAppTemplateFor, sshPortFor } from '../actors/app/template.js';
 import { gcBehavior } from '../actors/gc.js';
 import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
 import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';
@@ -80,12 +80,21 @@ export async function startCore(o: CoreOptions): Promise<Core> {
 
   const opened = openStore({ path: paths.store, log: log.child({ component: 'store' }), compaction: { keep: config.compactKeep, intervalMs: 60_000 } });
   const store = o.wrapStore ? o.wrapStore(opened) : opened;
+  const portClaims = portClaimsFor(paths, instance);
+  const sshPort = await choosePort(sshPortFor(instance.index), { claims: portClaims, purpose: 'ssh' });
+  log.info({ sshPort }, 'SSH port of the App VM');
+  const appInstance = { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket, sshPort, portClaims };
   const templateValidator: TemplateValidator = { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) };
   const hooks = [
     ...namespaceHooks(),
     ...defaultHooks({ templateValidator }),
     limaVMParamsHook(templateValidator),
-    ...appHooks({ host: liveHostInfo, versions: loadK3sVersions(), ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}) }),
+    ...appHooks({
+      host: liveHostInfo,
+      versions: loadK3sVersions(),
+      ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}),
+      template: { validator: templateValidator, render: (spec, port) => renderAppTemplateFor(appInstance, spec, port) },
+    }),
   ];
   const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
   const clientApi = createApi({ store, hooks, log: log.child({ component: 'admission' }), origin: 'client' });
@@ -97,9 +106,6 @@ export async function startCore(o: CoreOptions): Promise<Core> {
 
   // The SSH port is claimed once per instance and reused, so the App's template stays stable and
   // no other instance (whatever its name or index) gets the same port.
-  const portClaims = portClaimsFor(paths, instance);
-  const sshPort = await choosePort(sshPortFor(instance.index), { claims: portClaims, purpose: 'ssh' });
-  log.info({ sshPort }, 'SSH port of the App VM');
 
   const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
   const random = o.random ?? Math.random;
@@ -131,7 +137,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
         name: `app-${x.uid}`,
         behavior: appBehavior(x.uid, x.name, {
           store, api, registry: apps, random,
-          instance: { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket, sshPort, portClaims },
+          instance: appInstance,
           cfg: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
           vm: vmDeps,
           onGone: (uid) => self.tell({ t: 'gone', uid }),

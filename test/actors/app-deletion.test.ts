@@ -1,10 +1,11 @@
 // App deletion and ownership (issue 6; the seed review's findings).
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { APP_VM_NAME, errors, findCondition, type App, type Resource } from '../../src/api/index.js';
 import type { Store } from '../../src/store/types.js';
 import { is, leftovers, startTestCore, type TestCore } from '../helpers/core.js';
+import { quiet } from './quiet.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
 
@@ -51,47 +52,87 @@ test.serial('App deletion with rd already Terminating (guard bypassed) completes
   tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
   t.truthy(tc.vm(APP_VM_NAME)?.metadata.deletionTimestamp);
   await tc.core.api.delete('App', '', 'app');
+  // Without the release the VM would stay Terminating (its own actor never removes owned-by-App).
   await everythingGone(tc);
-  t.pass();
+  t.false(existsSync(join(tc.limaHome, APP_VM_NAME)));
+  t.deepEqual(leftovers(tc.limaHome), []);
 });
 
 test.serial('rd made Terminating behind a live App is released, torn down and recreated; stale conditions are not mirrored', async (t) => {
   const tc = await startTestCore(t);
   await runningApp(tc);
   const oldUid = tc.vm(APP_VM_NAME)!.metadata.uid;
-  tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
-  const waiting = await tc.until('App waiting for the VM to come back', () => {
-    const s = findCondition((tc.core.store.get('App', '', 'app') as App).status?.conditions, 'Settled');
-    return s?.reason === 'WaitingForLimaVM' ? s : undefined;
+  // Every App revision written while the old rd is dying and before the new one exists.
+  const window: App[] = [];
+  let open = true;
+  const unsub = tc.core.store.subscribe((ev) => {
+    const vm = tc.vm(APP_VM_NAME);
+    if (vm && vm.metadata.uid !== oldUid) open = false;
+    if (open && ev.object.kind === 'App') window.push(ev.object as App);
   });
-  t.regex(waiting.message, /being deleted|Waiting/);
+  t.teardown(unsub);
+  // The App's VM actors, to see the old one stop (it leaked when rd was recreated).
+  const spawned = new Set<string>();
+  const stopped = new Set<string>();
+  t.teardown(tc.core.kernel.inspect((ev) => {
+    if (ev.type === 'spawned') spawned.add(ev.path);
+    if (ev.type === 'stopped') stopped.add(ev.path);
+  }));
+  const appUid = tc.core.store.get('App', '', 'app')!.metadata.uid;
+  const oldActor = `/user/apps/app-${appUid}/limavm-${oldUid}`;
+  tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
   await tc.until('a new rd runs', () => {
     const vm = tc.vm(APP_VM_NAME);
     return vm !== undefined && vm.metadata.uid !== oldUid && is(tc.cond('LimaVM', APP_VM_NAME, 'Running'), 'True', 'Started');
   }, 60_000);
-  const app = tc.core.store.get('App', '', 'app') as App;
-  await tc.until('Settled again', () => findCondition((tc.core.store.get('App', '', 'app') as App).status?.conditions, 'Settled')?.status === 'True');
-  t.truthy(app);
+  t.true(window.length > 0, 'the App reported the dying VM');
+  for (const a of window) {
+    const conds = a.status?.conditions ?? [];
+    t.deepEqual(conds.filter((c) => c.type === 'Created' || c.type === 'Running'), [], 'nothing mirrored from the dying VM');
+    t.like(findCondition(conds, 'Settled'), { status: 'False', reason: 'WaitingForLimaVM' });
+  }
+  t.regex(findCondition(window[0]!.status?.conditions, 'Settled')!.message, /being deleted; it will be recreated/);
+  // Then the new VM is mirrored exactly.
+  const a = await tc.until('Settled again, mirroring the new rd', () => {
+    const x = tc.core.store.get('App', '', 'app') as App;
+    return findCondition(x.status?.conditions, 'Settled')?.status === 'True' ? x : undefined;
+  });
+  const running = findCondition(tc.vm(APP_VM_NAME)!.status?.conditions, 'Running')!;
+  const newActor = `/user/apps/app-${appUid}/limavm-${tc.vm(APP_VM_NAME)!.metadata.uid}`;
+  await tc.until('the old VM actor stopped', () => stopped.has(oldActor));
+  t.deepEqual(tc.core.vms.uids(), [tc.vm(APP_VM_NAME)!.metadata.uid]);
+  t.true(spawned.has(newActor) && !stopped.has(newActor));
+  t.like(findCondition(a.status?.conditions, 'Running'), { status: 'True', reason: 'Started', lastTransitionTime: running.lastTransitionTime, observedGeneration: a.metadata.generation });
 });
 
-test.serial('deleting the App while rd is starting converges', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 5000 } } });
+test.serial('deleting the App while rd is starting aborts the start and converges', async (t) => {
+  // A boot that outlasts the test: only aborting the start lets the teardown run.
+  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 600_000 } }, config: { startTimeoutMs: 600_000 } });
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   await tc.until('booting', () => tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'started'));
   await tc.core.api.delete('App', '', 'app');
   await everythingGone(tc);
+  const starts = tc.calls().filter((l) => l.kind === 'call' && l.cmd === 'start');
+  t.is(starts.length, 1);
+  const start = starts[0]!;
+  t.true(start.kind === 'call' && start.signal !== null, 'limactl start was interrupted, not waited out');
   t.deepEqual(leftovers(tc.limaHome), []);
 });
 
 test.serial('a transient store error while cleaning up the input ConfigMap is retried; nothing is orphaned', async (t) => {
   let failures = 3;
-  let armed = false;
-  const wrap = (s: Store): Store =>
-    new Proxy(s, {
+  // Fail reads of the input ConfigMap only on the deletion pass that decides whether it is gone:
+  // the App is deleting and its VM is already gone.
+  let base: Store | undefined;
+  const inDeletionPass = (): boolean =>
+    base?.get('App', '', 'app')?.metadata.deletionTimestamp !== undefined && base.get('LimaVM', 'default', APP_VM_NAME) === undefined;
+  const wrap = (s: Store): Store => {
+    base = s;
+    return new Proxy(s, {
       get(target, prop, recv) {
         if (prop === 'get') {
           return (kind: string, ns: string, name: string): Resource | undefined => {
-            if (armed && kind === 'ConfigMap' && name === APP_VM_NAME && failures > 0) {
+            if (kind === 'ConfigMap' && name === APP_VM_NAME && failures > 0 && inDeletionPass()) {
               failures -= 1;
               throw errors.unavailable('database is locked (injected)');
             }
@@ -102,25 +143,40 @@ test.serial('a transient store error while cleaning up the input ConfigMap is re
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+  };
   const tc = await startTestCore(t, { wrapStore: wrap });
   await runningApp(tc, false);
-  // Leave an input ConfigMap behind, as an interrupted attempt would, then delete the App.
+  // Hold the VM's teardown so an input ConfigMap can be left behind (as an interrupted attempt
+  // would) while the App is deleting: the App deletes it only after the VM is gone.
+  writeFileSync(join(tc.limaHome, APP_VM_NAME, 'protected'), '');
+  await tc.core.api.delete('App', '', 'app');
+  await tc.until('VM teardown held', () => is(tc.cond('LimaVM', APP_VM_NAME, 'Deleting'), 'False', 'TeardownFailed'));
   const app = tc.core.store.get('App', '', 'app')!;
-  armed = true;
   tc.core.store.create({
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: APP_VM_NAME, namespace: 'default', ownerReferences: [{ apiVersion: APP.apiVersion, kind: 'App', name: 'app', uid: app.metadata.uid, controller: true }] },
     data: { template: 'x' },
   });
-  await tc.core.api.delete('App', '', 'app');
+  // Whether the input ConfigMap still existed when the App went away.
+  let cmAtAppRemoval: boolean | undefined;
+  // The failure is on the App's status while it is retried, not only in a log line.
+  const shown: string[] = [];
+  const unsub = tc.core.store.subscribe((ev) => {
+    if (ev.type === 'DELETED' && ev.object.kind === 'App') cmAtAppRemoval = base!.get('ConfigMap', 'default', APP_VM_NAME) !== undefined;
+    const d = ev.object.kind === 'App' ? findCondition((ev.object as App).status?.conditions, 'Deleting') : undefined;
+    if (d?.status === 'False') shown.push(`${d.reason}: ${d.message}`);
+  });
+  t.teardown(unsub);
+  rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
   await everythingGone(tc);
-  t.is(failures, 0, 'the injected errors were hit and retried');
+  t.is(failures, 0, 'the injected errors were hit on the deletion pass');
+  t.false(cmAtAppRemoval, 'the App went away only after its input ConfigMap was gone');
+  t.true(shown.some((m) => /^ReconcileFailed: .*database is locked \(injected\)/.test(m)), shown.join('\n'));
 });
 
 test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardownStuck on the App', async (t) => {
   const tc = await startTestCore(t, { config: { childTeardownMs: 1_000 } });
   await runningApp(tc, false);
-  const { writeFileSync, rmSync } = await import('node:fs');
   writeFileSync(join(tc.limaHome, APP_VM_NAME, 'protected'), '');
   await tc.core.api.delete('App', '', 'app');
   const c = await tc.until('ChildTeardownStuck', () => {
@@ -128,6 +184,13 @@ test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardow
     return x?.reason === 'ChildTeardownStuck' ? x : undefined;
   });
   t.regex(c.message, /protected/);
+  t.notRegex(c.message, /attempt \d/);
+  // Written once: the VM's next failed attempts (each a new VM revision) change nothing on the App.
+  const rv = tc.core.store.get('App', '', 'app')!.metadata.resourceVersion;
+  const attempt = (): number => Number(/attempt (\d+)/.exec(tc.cond('LimaVM', APP_VM_NAME, 'Deleting')?.message ?? '')?.[1] ?? 0);
+  const seen = attempt();
+  await tc.until('three more teardown attempts', () => attempt() >= seen + 3);
+  t.is(tc.core.store.get('App', '', 'app')!.metadata.resourceVersion, rv);
   rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
   await everythingGone(tc);
 });
@@ -150,7 +213,7 @@ test.serial('a namespace the App created is deleted with it; one holding other o
   await tc.until('App gone', () => !tc.core.store.get('App', '', 'app'), 60_000);
   // Released, not just left: no owner reference remains for the GC to cascade on.
   t.deepEqual(tc.core.store.get('Namespace', '', 'shared')?.metadata.ownerReferences ?? [], []);
-  await new Promise((r) => setTimeout(r, 500));
+  await quiet(tc);
   t.truthy(tc.core.store.get('Namespace', '', 'shared'));
   t.falsy(tc.core.store.get('Namespace', '', 'shared')?.metadata.deletionTimestamp);
   t.truthy(tc.core.store.get('ConfigMap', 'shared', 'mine'));

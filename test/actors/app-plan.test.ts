@@ -151,3 +151,45 @@ test('a steady App writes nothing', (t) => {
   const settledApp = app({}, {}, { conditions: first.conditions });
   t.is(planApp(input({ app: settledApp, vm: created, templateCM: tcm('T1') })).kind, 'none');
 });
+
+test('a steady App writes nothing whatever order the store gives the condition keys in', (t) => {
+  const created = rdVm({}, { running: true }, { templateConfigMap: 'rd-template', observedTemplateResourceVersion: '20', conditions: [cond('Created', 'True', 'Created'), cond('Running', 'True', 'Started')] });
+  const first = planApp(input({ vm: created, templateCM: tcm('T1') }));
+  if (first.kind !== 'status') return t.fail('expected a first status write');
+  // What a JSON round trip through SQLite with sorted keys gives back.
+  const sorted = first.conditions.map((c) => Object.fromEntries(Object.entries(c).sort(([a], [b]) => a.localeCompare(b))) as typeof c);
+  t.is(planApp(input({ app: app({}, {}, { conditions: sorted }), vm: created, templateCM: tcm('T1') })).kind, 'none');
+});
+
+test('a VM actor that gave up shows on Settled even while the VM still says Running=True', (t) => {
+  const up = rdVm({}, { running: true }, { templateConfigMap: 'rd-template', observedTemplateResourceVersion: '20', conditions: [cond('Created', 'True', 'Created'), cond('Running', 'True', 'Started')] });
+  const failure = 'the LimaVM actor failed repeatedly and was stopped: boom';
+  t.like(computeSettled({ generation: 4, desiredRunning: true, templateUpToDate: true, vm: up, actorFailure: failure }), {
+    status: 'False', reason: 'LimaVMActorFailed', message: failure, observedGeneration: 4,
+  });
+  const a = planApp(input({ vm: up, templateCM: tcm('T1'), childFailure: failure }));
+  if (a.kind !== 'status') return t.fail(`expected a status write, got ${a.kind}`);
+  t.like(a.conditions.find((c) => c.type === 'Settled'), { status: 'False', reason: 'LimaVMActorFailed', message: failure });
+});
+
+test('a foreign object named like the App\'s is a NameConflict at the current generation, and nothing else is planned', (t) => {
+  const a = planApp(input({ app: app({}, { generation: 5 }), conflict: { kind: 'LimaVM', namespace: 'default', name: 'rd', deleting: false } }));
+  if (a.kind !== 'status') return t.fail(`expected a status write, got ${a.kind}`);
+  const s = a.conditions.find((c) => c.type === 'Settled');
+  t.like(s, { status: 'False', reason: 'NameConflict', observedGeneration: 5 });
+  t.regex(s?.message ?? '', /^LimaVM default\/rd already exists and is not controlled by this App.*delete or rename it/);
+  // Once reported, the App waits for the object to change (no requeue, no write).
+  const settledApp = app({}, { generation: 5 }, { conditions: a.conditions });
+  t.deepEqual(planApp(input({ app: settledApp, conflict: { kind: 'LimaVM', namespace: 'default', name: 'rd', deleting: false } })), { kind: 'none', why: 'steady' });
+});
+
+test('a failed step is written at the current generation before it is retried', (t) => {
+  const stepFailure = { reason: 'TemplateInvalid', message: 'Lima rejects the App\'s template: bad', retryAt: 2_000_000 };
+  const a = planApp(input({ app: app({}, { generation: 3 }), stepFailure }));
+  if (a.kind !== 'status') return t.fail(`expected a status write, got ${a.kind}`);
+  t.like(a.conditions.find((c) => c.type === 'Settled'), { status: 'False', reason: 'TemplateInvalid', observedGeneration: 3 });
+  const written = app({}, { generation: 3 }, { conditions: a.conditions });
+  t.deepEqual(planApp(input({ app: written, stepFailure })), { kind: 'none', why: 'a step failed; retrying', requeueAfterMs: 1_000_000 });
+  // At retryAt the step runs again.
+  t.is(planApp(input({ app: written, stepFailure, now: 2_000_000 })).kind, 'ensureInputConfigMap');
+});

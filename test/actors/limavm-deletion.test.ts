@@ -63,7 +63,10 @@ test.serial('deleting a stopped VM, and one whose instance is already gone from 
   await tc.core.api.delete('LimaVM', 'default', 'vm2');
   await gone(tc, 'vm1');
   await gone(tc, 'vm2');
-  t.pass();
+  t.false(existsSync(join(tc.limaHome, 'vm1')));
+  // An instance already gone from disk is skipped, not deleted again.
+  t.deepEqual(tc.calls().flatMap((l) => (l.kind === 'call' && l.cmd === 'delete' ? [l.instance] : [])), ['vm1']);
+  t.deepEqual(tc.core.store.list('ConfigMap', { namespace: 'default' }).items.map((c) => c.metadata.name), ['src'], 'both templates deleted');
 });
 
 test.serial('a failing teardown is visible as Deleting=False/TeardownFailed and retried', async (t) => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Running } from '../../src/actors/limavm/reasons.js';
 import { is, limaVM, startTestCore, templateConfigMap } from '../helpers/core.js';
+import { quiet } from './quiet.js';
 import { pidFrom } from '../lima/helpers/sim.js';
 
 test.serial('create: Pending → Created, template ConfigMap owned by the VM, instance files on disk', async (t) => {
@@ -129,7 +130,7 @@ test.serial('crash loop: a VM that keeps dying gets StartFailed with the last er
   const starts = tc.calls().filter((l) => l.kind === 'call' && l.cmd === 'start').length;
   t.is(starts, 3);
   // It stays given up: no more starts while nothing changes.
-  await new Promise((r) => setTimeout(r, 1500));
+  await quiet(tc);
   t.is(tc.calls().filter((l) => l.kind === 'call' && l.cmd === 'start').length, starts);
   // A restart request gives it another chance (and it succeeds once the fault is gone).
   tc.faults({});

@@ -3,6 +3,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { is, leftovers, limaVM, startTestCore, templateConfigMap } from '../helpers/core.js';
 import { pidFrom } from '../lima/helpers/sim.js';
+import { quiet } from './quiet.js';
 
 test.serial('daemon restart while running: the live hostagent is adopted, not restarted', async (t) => {
   const tc = await startTestCore(t);
@@ -46,7 +47,7 @@ test.serial('daemon restart while stopped with spec.running=false: nothing start
   await tc.core.close();
   await tc.restart();
   await tc.until('actor back', () => tc.core.vms.uids().length === 1);
-  await new Promise((r) => setTimeout(r, 500));
+  await quiet(tc);
   t.false(tc.calls().some((l) => l.kind === 'call' && l.cmd === 'start'));
 });
 

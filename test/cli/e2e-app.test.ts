@@ -55,6 +55,15 @@ test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete
   t.is(tooMany.exitCode, 3);
   t.regex(tooMany.stderr, /spec\.virtualMachine\.cpus 100000 exceeds the host CPU count/);
 
+  // Exit 3 at once: admission runs Lima on the App's rendered template (issue 11, item 3).
+  const genBefore = (await h.get('app', 'app'))?.metadata.generation;
+  h.faults({ default: { validateFail: 'memory is rejected (injected)' } });
+  const rejected = await h.run(['set', 'virtualMachine.cpus=2']);
+  t.is(rejected.exitCode, 3, rejected.stderr);
+  t.regex(rejected.stderr, /Lima rejects the template for this configuration: .*memory is rejected \(injected\)/);
+  t.is((await h.get('app', 'app'))?.metadata.generation, genBefore, 'nothing stored');
+  h.faults({});
+
   // Exit 1: not found across namespaces.
   const missing = await h.run(['limavm', 'start', 'nosuch']);
   t.is(missing.exitCode, 1);

@@ -39,6 +39,10 @@ test('appSettled: only Settled at the written generation counts; failures end ea
   t.is(check(obj([c('Settled', 'True', 'Settled', '', 4)])).kind, 'done');
   t.deepEqual(check(obj([c('Settled', 'False', 'CreateFailed', 'no image', 3)])), { kind: 'failed', message: 'the App failed to settle: no image (CreateFailed)' });
   t.is(check(obj([c('Settled', 'False', 'InstanceExists', 'there', 3)])).kind, 'failed');
+  // Issue 11: a foreign rd, a template Lima rejects, a gave-up VM actor end the wait at once.
+  t.is(check(obj([c('Settled', 'False', 'NameConflict', 'LimaVM default/rd …', 3)])).kind, 'failed');
+  t.is(check(obj([c('Settled', 'False', 'TemplateInvalid', 'Lima rejects …', 3)])).kind, 'failed');
+  t.is(check(obj([c('Settled', 'False', 'LimaVMActorFailed', 'gave up', 3)])).kind, 'failed');
   t.is(check(undefined).kind, 'failed');
 });
 

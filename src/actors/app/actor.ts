@@ -8,7 +8,9 @@ import {
   LIMAVM_KIND,
   NAMESPACE_KIND,
   clone,
+  controllerOf,
   isApiError,
+  isBeingDeleted,
   type App,
   type ConfigMap,
   type LimaVM,
@@ -19,8 +21,9 @@ import { nextRetryDelay } from '../backoff.js';
 import { limaVMBehavior } from '../limavm/actor.js';
 import { apply, namespaceEmpty, ownedLeftovers } from './apply.js';
 import type { AppActorDeps, AppMsg, AppState } from './config.js';
-import { appNamespace, planApp, type AppAction } from './plan.js';
+import { appNamespace, planApp, type AppAction, type AppOp, type NameConflict } from './plan.js';
 import { renderAppTemplate } from './template.js';
+import { templateConfigMapName } from '../limavm/plan.js';
 
 export { defaultAppConfig, type AppActorDeps, type AppConfig, type AppMsg } from './config.js';
 
@@ -41,11 +44,45 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     return s.rendered.text;
   }
 
+  /**
+   * The objects the App works with, found by name but taken only when their controller
+   * ownerReference carries the App's uid (the VM's, for its template). A foreign object with one
+   * of these names is reported as a conflict while it blocks the App, and never touched.
+   */
+  function observe(app: App, ns: string): {
+    vm: LimaVM | undefined; inputCM: ConfigMap | undefined; templateCM: ConfigMap | undefined; conflict: NameConflict | undefined;
+  } {
+    const appUid = app.metadata.uid;
+    const conflictOf = (o: { kind: string; metadata: LimaVM['metadata'] }): NameConflict =>
+      ({ kind: o.kind, namespace: ns, name: o.metadata.name, deleting: isBeingDeleted(o) });
+    const anyVm = store.get(LIMAVM_KIND, ns, APP_VM_NAME) as LimaVM | undefined;
+    const vm = anyVm && controllerOf(anyVm)?.uid === appUid ? anyVm : undefined;
+    const anyInput = store.get(CONFIGMAP_KIND, ns, APP_VM_NAME) as ConfigMap | undefined;
+    const inputCM = anyInput && controllerOf(anyInput)?.uid === appUid ? anyInput : undefined;
+    const tcmName = templateConfigMapName(APP_VM_NAME);
+    const anyTemplate = store.get(CONFIGMAP_KIND, ns, tcmName) as ConfigMap | undefined;
+    let templateCM: ConfigMap | undefined;
+    let conflict: NameConflict | undefined;
+    if (anyVm && !vm) conflict = conflictOf(anyVm);
+    else if (!vm) {
+      // Without our VM, an input ConfigMap or template of someone else would be used or clobbered by the create.
+      if (anyInput && !inputCM) conflict = conflictOf(anyInput);
+      else if (anyTemplate) conflict = conflictOf(anyTemplate);
+    } else if (anyTemplate && vm.status?.templateConfigMap === tcmName) {
+      const owner = controllerOf(anyTemplate)?.uid;
+      // No controller yet: admission made it for our VM, whose actor takes it as controller next.
+      if (owner === vm.metadata.uid) templateCM = anyTemplate;
+      else if (owner !== undefined) conflict = conflictOf(anyTemplate);
+    }
+    return { vm, inputCM, templateCM, conflict };
+  }
+
   function reconcile(s: AppState, ctx: ActorContext<AppMsg>): void {
     if (s.gone) return;
     ctx.timers.cancel('requeue');
+    let recorded = false;
     for (let step = 0; step < MAX_STEPS; step++) {
-      let action: AppAction;
+      let action: AppAction | undefined;
       let app: App | undefined;
       try {
         app = readApp();
@@ -54,11 +91,8 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
           return;
         }
         const ns = appNamespace(app);
-        const vm = store.get(LIMAVM_KIND, ns, APP_VM_NAME) as LimaVM | undefined;
+        const { vm, inputCM, templateCM, conflict } = observe(app, ns);
         syncChild(s, ctx, vm);
-        const inputCM = store.get(CONFIGMAP_KIND, ns, APP_VM_NAME) as ConfigMap | undefined;
-        const tcmName = vm?.status?.templateConfigMap;
-        const templateCM = tcmName ? (store.get(CONFIGMAP_KIND, ns, tcmName) as ConfigMap | undefined) : undefined;
         const namespace = store.get(NAMESPACE_KIND, '', ns) as Namespace | undefined;
         const deleting = app.metadata.deletionTimestamp !== undefined;
         const owned = deleting ? ownedLeftovers(store, app, ns) : [];
@@ -68,6 +102,8 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
         const childFailure = s.childFailure && vm && s.childFailure.uid === vm.metadata.uid && s.childFailure.generation === vm.metadata.generation
           ? s.childFailure.message
           : undefined;
+        // A failure belongs to the generation it happened at (a spec edit tries again at once), except while deleting.
+        if (s.stepFailure && !deleting && s.stepFailure.generation !== app.metadata.generation) s.stepFailure = undefined;
         action = planApp({
           app, namespace, vm, inputCM, templateCM, rendered,
           ownedCount: owned.length,
@@ -76,6 +112,8 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
           now: ctx.now(),
           childTeardownMs: deps.cfg.childTeardownMs,
           ...(childFailure ? { childFailure } : {}),
+          ...(conflict && !deleting ? { conflict } : {}),
+          ...(s.stepFailure ? { stepFailure: s.stepFailure } : {}),
           ...(s.createError !== undefined ? { createError: s.createError } : {}),
           ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
         });
@@ -86,19 +124,29 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
         }
         ctx.log.debug({ action: action.kind }, 'reconcile step');
         if (!apply(deps, s, ctx, app, action)) return;
+        if (s.stepFailure?.action === action.kind) s.stepFailure = undefined;
         s.attempts = 0;
       } catch (e) {
-        // Expected failures (a transient store error, a rejected write) are retried; never skipped.
+        // Expected failures (a transient store error, a rejected write) become a condition and are
+        // retried with backoff; never logged and skipped.
         if (!isApiError(e)) throw e;
         const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-        ctx.log.warn({ err: e.message, code: e.code, retryInMs: delay }, 'App reconcile step failed; will retry');
+        const failed = action?.kind ?? 'read';
+        ctx.log.warn({ err: e.message, code: e.code, action: failed, retryInMs: delay }, 'App reconcile step failed; will retry');
+        s.stepFailure = {
+          action: failed,
+          generation: app?.metadata.generation ?? 0,
+          retryAt: ctx.now() + delay,
+          ...stepFailureText(failed, e.message, app ? appNamespace(app) : ''),
+        };
         ctx.timers.once('requeue', { t: 'reconcile', cause: 'error' }, delay);
-        return;
+        // Plan once more to write the failure as a condition; a second failure in this pass waits.
+        if (recorded || failed === 'status') return;
+        recorded = true;
       }
     }
     ctx.timers.once('requeue', { t: 'reconcile', cause: 'unsettled' }, 1000);
   }
-
 
   function onOpDone(s: AppState, ctx: ActorContext<AppMsg>, msg: Extract<AppMsg, { t: 'opDone' }>): void {
     if (msg.id !== s.opId) return;
@@ -131,17 +179,27 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
       }
     } else if (!r.ok) {
       const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-      ctx.log.warn({ op: msg.op.kind, err: r.error instanceof Error ? r.error.message : String(r.error), retryInMs: delay }, 'App operation failed');
-      ctx.timers.once('requeue', { t: 'reconcile', cause: 'op failed' }, delay);
-      return;
+      const text = r.error instanceof Error ? r.error.message : String(r.error);
+      ctx.log.warn({ op: msg.op.kind, err: text, retryInMs: delay }, 'App operation failed');
+      // Written as a condition at the current generation, so `rdd set` and waits fail fast.
+      s.stepFailure = {
+        action: `op:${msg.op.kind}`,
+        generation: app.metadata.generation,
+        retryAt: ctx.now() + delay,
+        ...opFailureText(msg.op, r.error, text, appNamespace(app)),
+      };
+    } else if (s.stepFailure?.action === `op:${msg.op.kind}`) {
+      s.stepFailure = undefined;
     }
     reconcile(s, ctx);
   }
 
-  /** One VM actor per VM object (by uid), as this actor's child; it lives until its object is gone. */
+  /**
+   * One VM actor per VM object the App controls (by uid), as this actor's child; it lives until its
+   * object is gone. Children are kept by uid, so a recreated `rd` never loses track of the old one's actor.
+   */
   function syncChild(s: AppState, ctx: ActorContext<AppMsg>, vm: LimaVM | undefined): void {
-    if (s.child && (!vm || vm.metadata.uid !== s.child.uid) && !registry.has(s.child.uid)) s.child = undefined;
-    if (!vm || s.child?.uid === vm.metadata.uid) return;
+    if (!vm || s.children.has(vm.metadata.uid)) return;
     const vuid = vm.metadata.uid;
     if (s.childFailure?.uid === vuid && s.childFailure.generation === vm.metadata.generation) return;
     const self = ctx.self;
@@ -154,7 +212,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
       ),
     });
     ctx.watch(ref as ActorRef<never>);
-    s.child = { uid: vuid, ref };
+    s.children.set(vuid, ref);
   }
 
   function gone(s: AppState, ctx: ActorContext<AppMsg>): void {
@@ -168,7 +226,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     init(ctx) {
       registry.register(uid, ctx.self);
       ctx.self.tell({ t: 'reconcile', cause: 'init' });
-      return { uid, opId: 0, attempts: 0, gone: false };
+      return { uid, opId: 0, attempts: 0, gone: false, children: new Map() };
     },
     receive(s, msg, ctx) {
       switch (msg.t) {
@@ -182,32 +240,62 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
         case 'opDone':
           onOpDone(s, ctx, msg);
           break;
-        case 'childGone':
-          if (s.child?.uid === msg.uid) {
-            void ctx.stop(s.child.ref as ActorRef<never>, { reason: 'deleted' });
-            s.child = undefined;
+        case 'childGone': {
+          const ref = s.children.get(msg.uid);
+          if (ref) {
+            s.children.delete(msg.uid);
+            void ctx.stop(ref as ActorRef<never>, { reason: 'deleted' });
           }
           reconcile(s, ctx);
           break;
+        }
       }
       return s;
     },
     onTerminated(s, ev, ctx) {
-      if (s.child && ev.ref === (s.child.ref as unknown)) {
-        const childUid = s.child.uid;
-        s.child = undefined;
-        if (typeof ev.reason === 'object') {
-          const vm = store.get(LIMAVM_KIND, appNamespace(readApp() ?? ({ spec: {} } as App)), APP_VM_NAME);
-          const message = `the LimaVM actor failed repeatedly and was stopped: ${String((ev.reason.error as Error)?.message ?? ev.reason.error)}`;
-          s.childFailure = { uid: childUid, generation: vm?.metadata.generation ?? 0, message };
-          ctx.log.error({ child: ev.path, err: message }, 'VM actor exhausted its restart intensity');
-        }
-        reconcile(s, ctx);
+      const entry = [...s.children].find(([, ref]) => ev.ref === (ref as unknown));
+      if (!entry) return s;
+      const [childUid] = entry;
+      s.children.delete(childUid);
+      if (typeof ev.reason === 'object') {
+        const app = readApp();
+        const vm = app ? store.get(LIMAVM_KIND, appNamespace(app), APP_VM_NAME) : undefined;
+        const err = ev.reason.error instanceof Error ? ev.reason.error.message : String(ev.reason.error);
+        const message = `the LimaVM actor failed repeatedly and was stopped: ${err}; edit the App or the LimaVM spec to try again`;
+        s.childFailure = { uid: childUid, generation: vm?.metadata.uid === childUid ? vm.metadata.generation : 0, message };
+        ctx.log.error({ child: ev.path, err }, 'VM actor exhausted its restart intensity');
       }
+      reconcile(s, ctx);
       return s;
     },
     finalize(_s, _reason, _signal, ctx) {
       registry.unregister(uid, ctx.self);
     },
   };
+}
+
+/** The reason and message of a failed reconcile step, by what the step was doing. */
+function stepFailureText(action: string, err: string, ns: string): { reason: string; message: string } {
+  switch (action) {
+    case 'ensureInputConfigMap':
+      return { reason: 'TemplateSyncFailed', message: `cannot write the App's template to ConfigMap ${ns}/${APP_VM_NAME}: ${err}` };
+    case 'read':
+      return { reason: 'ReconcileFailed', message: `cannot read the App's objects: ${err}; retrying` };
+    default:
+      return { reason: 'ReconcileFailed', message: `${action} failed: ${err}; retrying` };
+  }
+}
+
+function opFailureText(op: AppOp, error: unknown, text: string, ns: string): { reason: string; message: string } {
+  if (op.kind === 'syncTemplate') {
+    // 422 is Lima (or the ConfigMap validator) rejecting the text; anything else is a failed write.
+    const invalid = isApiError(error) && error.code === 422;
+    return {
+      reason: invalid ? 'TemplateInvalid' : 'TemplateSyncFailed',
+      message: invalid
+        ? `Lima rejects the App's template: ${text}; change the App spec (rdd set) to a configuration Lima accepts`
+        : `cannot update ConfigMap ${ns}/${op.configMap} with the App's template: ${text}; retrying`,
+    };
+  }
+  return { reason: 'ReconcileFailed', message: `${op.kind} failed: ${text}; retrying` };
 }

@@ -13,6 +13,8 @@ import {
   NAMESPACE_KIND,
   addFinalizer,
   clone,
+  controllerOf,
+  errors,
   isAlreadyExists,
   isNotFound,
   ownedByFinalizer,
@@ -52,6 +54,19 @@ export function ownerRef(app: App): OwnerReference {
   return { apiVersion: app.apiVersion, kind: APP_KIND, name: app.metadata.name, uid: app.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 
+/**
+ * The object `kind ns/name` if this App controls it. Every by-name write checks this first: the
+ * planner already excludes foreign objects, and this keeps a later edit from ever touching one.
+ */
+function mine<T extends Resource>(store: Store, app: App, kind: string, ns: string, name: string): T | undefined {
+  const o = store.get(kind, ns, name);
+  if (!o) return undefined;
+  if (controllerOf(o)?.uid !== app.metadata.uid) {
+    throw errors.conflict(kind, name, `${kind} ${ns}/${name} is not controlled by this App; it is left untouched`);
+  }
+  return o as T;
+}
+
 /** Performs one action; returns true to plan again at once. */
 export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, app: App, a: AppAction): boolean {
   const { store, api } = deps;
@@ -87,7 +102,7 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
       startOp(deps, s, ctx, a.op, app);
       return false;
     case 'ensureInputConfigMap': {
-      const existing = store.get(CONFIGMAP_KIND, ns, APP_VM_NAME);
+      const existing = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
       if (existing) {
         api.sync.update({ ...clone(existing), data: { template: a.template } });
       } else {
@@ -103,16 +118,20 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
     }
     case 'deleteInputConfigMap':
       try {
-        api.sync.delete(CONFIGMAP_KIND, ns, APP_VM_NAME);
+        const cm = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
+        if (cm) api.sync.delete(CONFIGMAP_KIND, ns, APP_VM_NAME, { preconditions: { uid: cm.metadata.uid } });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
       return true;
-    case 'setVMRunning':
-      api.sync.patch(LIMAVM_KIND, ns, APP_VM_NAME, { spec: { running: a.running } });
+    case 'setVMRunning': {
+      const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
+      if (vm) api.sync.patch(LIMAVM_KIND, ns, APP_VM_NAME, { spec: { running: a.running } });
       return true;
+    }
     case 'releaseVM': {
-      const vm = store.mustGet(LIMAVM_KIND, ns, APP_VM_NAME);
+      const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
+      if (!vm) return true;
       const fresh = clone(vm);
       removeFinalizer(fresh, OWNED_BY_APP);
       api.sync.update(fresh);
@@ -121,7 +140,8 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
     }
     case 'deleteVM':
       try {
-        api.sync.delete(LIMAVM_KIND, ns, APP_VM_NAME);
+        const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
+        if (vm) api.sync.delete(LIMAVM_KIND, ns, APP_VM_NAME, { preconditions: { uid: vm.metadata.uid } });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }

@@ -44,9 +44,12 @@ export interface AppState {
   readonly uid: string;
   op?: AppOp;
   opId: number;
-  child?: { readonly uid: string; readonly ref: ActorRef<VmMsg> };
+  /** The VM actors this App spawned, by VM uid (an old `rd` may still be tearing down beside a new one). */
+  readonly children: Map<string, ActorRef<VmMsg>>;
   childFailure?: { readonly uid: string; readonly generation: number; readonly message: string };
   createError?: string;
+  /** The last failed step; written as a condition and retried at retryAt. */
+  stepFailure?: { readonly action: string; readonly generation: number; readonly reason: string; readonly message: string; readonly retryAt: number };
   retryAt?: number;
   attempts: number;
   gone: boolean;

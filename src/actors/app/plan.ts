@@ -1,5 +1,6 @@
 // The App planner: one next action from (App, its namespace, VM `rd`, the ConfigMaps, the rendered
 // template, now). Pure; the App actor performs the action and plans again (rdd-anchor.md §3.4, §2.5A).
+import { isDeepStrictEqual } from 'node:util';
 import {
   APP_VM_NAME,
   CLEANUP_FINALIZER,
@@ -63,8 +64,41 @@ export interface AppPlanInput {
   readonly childFailure?: string;
   /** The last failed create of the VM (e.g. its template was rejected), until the next attempt. */
   readonly createError?: string;
+  /**
+   * An object the App needs (LimaVM `rd`, the input ConfigMap `rd`, `rd-template`) exists but is
+   * not controlled by this App: the App never changes, adopts or deletes it.
+   */
+  readonly conflict?: NameConflict;
+  /** The last failed step (a rejected write or template sync) at the App's current generation, until its retry. */
+  readonly stepFailure?: StepFailure;
   /** No VM create before this time (backoff after a failed create). */
   readonly retryAt?: number;
+}
+
+export interface NameConflict {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly deleting: boolean;
+}
+
+export interface StepFailure {
+  readonly reason: string;
+  readonly message: string;
+  readonly retryAt: number;
+}
+
+export function nameConflictMessage(c: NameConflict): string {
+  const what = `${c.kind} ${c.namespace}/${c.name}`;
+  if (c.deleting) return `${what} is not controlled by this App and is being deleted; the App creates its own once it is gone`;
+  const fix = c.kind === 'LimaVM' ? `rdd limavm delete ${c.name} -n ${c.namespace}` : `rdd ctl delete configmap ${c.name} -n ${c.namespace}`;
+  return `${what} already exists and is not controlled by this App, which never changes or deletes it; ` +
+    `delete or rename it (e.g. ${fix}) so the App can create its own`;
+}
+
+/** The VM's Deleting message without its retry counter, so the App's condition is written once, not per attempt. */
+export function teardownCause(message: string): string {
+  return message.replace(/ \(attempt \d+; retrying in [^)]*\)$/, '');
 }
 
 const OWNED_BY_APP = ownedByFinalizer('App');
@@ -82,6 +116,13 @@ export function planApp(i: AppPlanInput): AppAction {
 function planAppDeletion(i: AppPlanInput): AppAction {
   const { app, vm, inputCM, namespace, now } = i;
   if (i.op?.kind === 'createVM') return none('a VM create is in flight; deleting it once it lands');
+  if (i.stepFailure && now < i.stepFailure.retryAt) {
+    const conds = setOwn(app, {
+      type: 'Deleting', status: 'False', reason: i.stepFailure.reason, message: i.stepFailure.message, observedGeneration: app.metadata.generation,
+    }, now);
+    if (conds) return { kind: 'status', why: 'deletion step failed', conditions: conds };
+    return none('deletion step failed; retrying', i.stepFailure.retryAt - now);
+  }
   if (vm) {
     // Release first, whether or not the VM is already Terminating: the App never holds it hostage.
     if (hasFinalizer(vm, OWNED_BY_APP)) return { kind: 'releaseVM' };
@@ -89,13 +130,14 @@ function planAppDeletion(i: AppPlanInput): AppAction {
     const since = Date.parse(vm.metadata.deletionTimestamp ?? '');
     const waited = Number.isFinite(since) ? now - since : 0;
     if (waited > i.childTeardownMs) {
+      // No elapsed time and no attempt counter in the message: the condition is written once.
       const vmDeleting = findCondition(vm.status?.conditions, 'Deleting');
-      const detail = vmDeleting ? `: ${vmDeleting.message}` : '';
+      const detail = vmDeleting ? `: ${teardownCause(vmDeleting.message)}` : '';
       const conds = setOwn(app, {
         type: 'Deleting',
         status: 'False',
         reason: 'ChildTeardownStuck',
-        message: `LimaVM "${vm.metadata.name}" has not finished its teardown after ${Math.round(waited / 1000)}s${detail}; still retrying`,
+        message: `LimaVM ${vm.metadata.namespace ?? ''}/${vm.metadata.name} has not finished its teardown within ${Math.round(i.childTeardownMs / 1000)}s${detail}; still retrying`,
         observedGeneration: app.metadata.generation,
       }, now);
       if (conds) return { kind: 'status', why: 'child teardown stuck', conditions: conds };
@@ -119,9 +161,14 @@ function planAppLive(i: AppPlanInput): AppAction {
   if (!hasFinalizer(app, CLEANUP_FINALIZER)) return { kind: 'addCleanupFinalizer' };
   const ns = appNamespace(app);
   if (!namespace) return { kind: 'createNamespace', name: ns };
-  const gen = app.metadata.generation;
   if (isBeingDeleted(namespace)) {
     return statusIfChanged(i, undefined, `namespace "${ns}" is being deleted; delete the App resource instead`);
+  }
+  // A foreign object with our name: report it and wait for it to change (the router tells us).
+  if (i.conflict) return statusIfChanged(i, undefined, undefined, true, { reason: 'NameConflict', message: nameConflictMessage(i.conflict) });
+  if (i.stepFailure && i.now < i.stepFailure.retryAt) {
+    const st = statusIfChanged(i, vm && !isBeingDeleted(vm) ? vm : undefined, undefined, true, i.stepFailure);
+    return st.kind === 'status' ? st : none('a step failed; retrying', i.stepFailure.retryAt - i.now);
   }
 
   if (vm && isBeingDeleted(vm)) {
@@ -160,7 +207,6 @@ function planAppLive(i: AppPlanInput): AppAction {
     templateUpToDate = false; // the VM reported no template ConfigMap yet
   }
   if (!vm.spec.running && app.spec.running) return { kind: 'setVMRunning', running: true };
-  void gen;
   return statusIfChanged(i, vm, undefined, templateUpToDate);
 }
 
@@ -197,13 +243,12 @@ function statusIfChanged(
     desiredRunning: app.spec.running,
     templateUpToDate,
     vm,
-    ...(i.childFailure
-      ? { waitingFor: i.childFailure }
-      : waitingFor !== undefined ? { waitingFor } : {}),
+    ...(i.childFailure !== undefined ? { actorFailure: i.childFailure } : {}),
+    ...(waitingFor !== undefined ? { waitingFor } : {}),
   });
   const withSettled = setOwn({ ...app, status: { ...app.status, conditions: conds } }, settled, now);
   if (withSettled) conds = withSettled;
-  const before = JSON.stringify(app.status?.conditions ?? []);
-  if (JSON.stringify(conds) === before) return none('steady');
+  // Structural, not textual: the store hands conditions back with their keys in another order.
+  if (isDeepStrictEqual(conds, app.status?.conditions ?? [])) return none('steady');
   return { kind: 'status', why: 'conditions changed', conditions: conds };
 }

@@ -52,6 +52,8 @@ export interface SettledInputs {
   readonly vm: LimaVM | undefined;
   /** Why there is no VM to mirror, when there is none. */
   readonly waitingFor?: string;
+  /** The VM's actor exhausted its restarts: the VM's conditions are stale, whatever they say. */
+  readonly actorFailure?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function computeSettled(i: SettledInputs): ConditionInput {
   const out = (status: 'True' | 'False', reason: string, message: string): ConditionInput => ({
     type: 'Settled', status, reason, message, observedGeneration: g,
   });
+  if (i.actorFailure !== undefined) return out('False', 'LimaVMActorFailed', i.actorFailure);
   const conds = i.vm?.status?.conditions;
   const created = findCondition(conds, 'Created');
   if (created?.status === 'False' && FAILED.test(created.reason)) return out('False', created.reason, created.message);

@@ -65,3 +65,12 @@ export function renderAppTemplate(i: RenderInputs): string {
   doc.setIn(['param', 'INSTANCE'], i.instanceName);
   return doc.toString({ lineWidth: 0 });
 }
+
+/**
+ * The template for App admission: the App's recorded Kubernetes port, else the one it will prefer
+ * (the port changes nothing Lima checks).
+ */
+export function renderAppTemplateFor(instance: InstanceValues, spec: AppSpec, kubernetesPort: number | undefined): string {
+  const k8s = spec.kubernetes?.enabled === true;
+  return renderAppTemplate({ ...instance, spec, kubernetesPort: k8s ? (kubernetesPort || preferredKubernetesPort(instance.index)) : 0 });
+}

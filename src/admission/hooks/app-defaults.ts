@@ -1,7 +1,12 @@
 // App admission: defaults (Kubernetes version channel, cpus, memory) and the validator, with the
-// anchor's messages (rdd-anchor.md §1.1). Host capacity is measured on every request.
-import { APP_KIND, errors, formatBinary, parseQuantity, type AppSpec, type StatusCause } from '../../api/index.js';
-import type { AdmissionHook, HostInfo } from '../types.js';
+// anchor's messages (rdd-anchor.md §1.1). Host capacity is measured on every request. The App's
+// Lima template is rendered and validated by Lima here too, so a spec Lima rejects is refused at
+// once instead of failing later in the App actor.
+import { isDeepStrictEqual } from 'node:util';
+import { APP_KIND, APP_VM_NAME, clone, errors, formatBinary, parseQuantity, type App, type AppSpec, type StatusCause } from '../../api/index.js';
+import { precheckStale } from '../prechecks.js';
+import type { AdmissionHook, AdmissionRequest, HostInfo, TemplateValidator } from '../types.js';
+import { precheckTemplate, templateKey, type TemplateCheck } from './template-check.js';
 import { isSupportedK3sVersion, resolveK3sVersion, type K3sVersions } from '../../api/k3s-versions.js';
 
 export const MIN_MEMORY = 2 * 2 ** 30;
@@ -13,6 +18,18 @@ export interface AppAdmissionDeps {
   readonly versions: K3sVersions;
   /** The daemon's RDD_VM_CPUS setting, if any (validated here, not at startup). */
   readonly defaultCpus?: string;
+  /** Renders the App's Lima template and validates it through Lima; without it the template is not checked. */
+  readonly template?: AppTemplateCheck;
+}
+
+export interface AppTemplateCheck {
+  readonly validator: TemplateValidator;
+  /** The template the App actor would write for `spec` (kubernetesPort: the App's recorded port, if any). */
+  render(spec: AppSpec, kubernetesPort: number | undefined): string;
+}
+
+export function appTemplateRejectedMessage(limaMessage: string): string {
+  return `Lima rejects the template for this configuration: ${limaMessage}`;
 }
 
 function defaultCpus(d: AppAdmissionDeps): number {
@@ -84,6 +101,53 @@ export function validateAppSpec(spec: AppSpec, d: AppAdmissionDeps): StatusCause
   return causes;
 }
 
+/**
+ * The template to check for this write, or undefined when there is nothing to check: an UPDATE
+ * that leaves the (defaulted) spec as it was (finalizer edits never depend on Lima), or a spec the
+ * validator rejects anyway. `spec` must already carry the defaults.
+ */
+function templateToCheck(req: AdmissionRequest, spec: AppSpec, d: AppAdmissionDeps, t: AppTemplateCheck): string | undefined {
+  if (req.operation === 'UPDATE' && isDeepStrictEqual(req.oldObject?.spec, spec)) return undefined;
+  if (validateAppSpec(spec, d).length > 0) return undefined;
+  const port = (req.oldObject as App | undefined)?.status?.kubernetesPort;
+  return t.render(spec, port);
+}
+
+function appTemplateHook(d: AppAdmissionDeps, t: AppTemplateCheck): AdmissionHook {
+  return {
+    name: 'app-template-validator.app.rancherdesktop.io',
+    kinds: [APP_KIND],
+    operations: ['CREATE', 'UPDATE'],
+    async precheck(req, ctx) {
+      const spec = req.object?.spec as AppSpec | undefined;
+      if (!spec) return;
+      let text: string | undefined;
+      try {
+        // The precheck runs before the defaulter: check what the defaulter will store.
+        const defaulted = clone(spec);
+        defaultAppSpec(defaulted, d);
+        text = templateToCheck(req, defaulted, d, t);
+      } catch {
+        return; // the sync phases report it, inside the transaction
+      }
+      if (text !== undefined) await precheckTemplate(t.validator, ctx.prechecks, APP_VM_NAME, text, ctx.signal);
+    },
+    validate(req, ctx) {
+      const spec = req.object?.spec as AppSpec | undefined;
+      if (!spec) return;
+      const text = templateToCheck(req, spec, d, t);
+      if (text === undefined) return;
+      const result = ctx.prechecks.get<TemplateCheck>(templateKey(text));
+      if (result === undefined) throw precheckStale('the template of the App');
+      if (!result.ok) {
+        throw errors.invalid('apps.app.rancherdesktop.io', req.object?.metadata.name ?? '', [
+          { field: 'spec', reason: 'FieldValueInvalid', message: appTemplateRejectedMessage(result.message) },
+        ]);
+      }
+    },
+  };
+}
+
 export function appHooks(d: AppAdmissionDeps): AdmissionHook[] {
   return [
     {
@@ -106,5 +170,6 @@ export function appHooks(d: AppAdmissionDeps): AdmissionHook[] {
         if (causes.length > 0) throw errors.invalid('apps.app.rancherdesktop.io', req.object?.metadata.name ?? '', causes);
       },
     },
+    ...(d.template ? [appTemplateHook(d, d.template)] : []),
   ];
 }

@@ -126,6 +126,10 @@ async function resetApp(cli: Cli, f: WaitFlags): Promise<void> {
     if (isNotFound(e)) throw new CliError(`the App has no LimaVM "${APP_VM_NAME}" in namespace "${ns}" yet; nothing to reset`);
     throw e;
   }
+  // A LimaVM rd the App does not control is someone else's: resetting it would wipe their disk.
+  if (vm.metadata.ownerReferences?.find((r) => r.controller === true)?.uid !== app.metadata.uid) {
+    throw new CliError(`LimaVM "${APP_VM_NAME}" in namespace "${ns}" is not controlled by the App; not resetting it (see the App's Settled condition)`);
+  }
   const patch = { metadata: { annotations: { [RESET_REQUESTED_ANNOTATION]: new Date().toISOString() } } };
   const res = await s.client.patch(LIMAVM_KIND, APP_VM_NAME, patch, { namespace: ns, ...(f.dryRun ? { dryRun: true } : {}) });
   if (f.dryRun) {

@@ -12,8 +12,11 @@ import { DONE, WAIT, failed, type Verdict } from './wait.js';
 
 const conditionsOf = (o: Resource | undefined): Condition[] => (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 
+/** Reasons that need the user to act (nothing converges by waiting), besides every `…Failed`. */
+const BLOCKED_REASONS: ReadonlySet<string> = new Set(['InstanceExists', 'NameConflict', 'TemplateInvalid']);
+
 export function isFailureCondition(c: Condition): boolean {
-  return c.status === 'False' && (/Failed$/.test(c.reason) || c.reason === 'InstanceExists');
+  return c.status === 'False' && (/Failed$/.test(c.reason) || BLOCKED_REASONS.has(c.reason));
 }
 
 const current = (c: Condition, gen: number | undefined): boolean =>
