@@ -11,7 +11,7 @@ for (const name of readdirSync(dir).sort()) {
   const main = `${dir}${name}/main.js`;
   if (!existsSync(main) || (only.length > 0 && !only.includes(name))) continue;
   process.stderr.write(`bench ${name}...\n`);
-  const r = await execa(process.execPath, [main], { reject: false, stderr: 'inherit', timeout: 300_000 });
+  const r = await execa(process.execPath, [main], { reject: false, stderr: 'inherit', timeout: 900_000 });
   try {
     results[name] = JSON.parse(r.stdout) as unknown;
   } catch {

@@ -1,5 +1,6 @@
-// CLI latency: median wall time of `rdd ctl get app -o json` and `rdd service status` against a
-// running daemon, with `node -e 0` in the same run as the floor (Node's own start-up cost).
+// CLI latency: median wall time of `rdd ctl get app -o json`, `rdd service status` and
+// `rdd ctl get limavm -A` against a running daemon, with `node -e 0` in the same run as the floor
+// (Node's own start-up cost), interleaved; each ratio is command / floor (target 1.5).
 // Prints one JSON object. Usage: node dist/bench/cli/main.js [runs]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,17 +36,20 @@ try {
   writeFileSync(paths.configFile, JSON.stringify({ limactlEnv: { LIMA_SIM_TIME_SCALE: '0.01' }, shutdownGraceMs: 10_000 }));
   time([CLI, 'service', 'start']);
   time([CLI, 'set', 'running=false']);
-  const samples = { floor: [] as number[], get: [] as number[], status: [] as number[] };
+  const samples = { floor: [] as number[], get: [] as number[], status: [] as number[], vms: [] as number[] };
   time([CLI, 'ctl', 'get', 'app', '-o', 'json']); // warm the file cache
   for (let i = 0; i < runs; i++) {
     // Interleaved, so load changes during the run hit every series alike.
     samples.floor.push(time(['-e', '0']));
     samples.get.push(time([CLI, 'ctl', 'get', 'app', '-o', 'json']));
     samples.status.push(time([CLI, 'service', 'status']));
+    samples.vms.push(time([CLI, 'ctl', 'get', 'limavm', '-A']));
   }
   const floor = median(samples.floor);
   const get = median(samples.get);
   const status = median(samples.status);
+  const vms = median(samples.vms);
+  const ratio = (x: number) => Number((x / floor).toFixed(2));
   process.stdout.write(
     `${JSON.stringify({
       bench: 'cli',
@@ -55,6 +59,10 @@ try {
       serviceStatusMs: round(status),
       ctlGetAppOverFloorMs: round(get - floor),
       serviceStatusOverFloorMs: round(status - floor),
+      ctlGetLimavmAllMs: round(vms),
+      ratios: { ctlGetAppJson: ratio(get), serviceStatus: ratio(status), ctlGetLimavmAll: ratio(vms) },
+      target: 1.5,
+      met: Math.max(get, status, vms) / floor <= 1.5,
       loadAverage1m: round(loadavg()[0] ?? 0),
     })}\n`,
   );

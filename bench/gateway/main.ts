@@ -250,6 +250,110 @@ function ensureFdLimit(): { soft: number; hard: number } | undefined {
   process.exit(r.status ?? 1);
 }
 
+const WRITES = Number(process.env.BENCH_GATEWAY_WRITES ?? 400);
+const WATCHERS = 100;
+
+/** A gateway client that sends requests one at a time and resolves each with its answer. */
+async function requester(url: string, token: string): Promise<{ ws: WebSocket; call: (req: Record<string, unknown>) => Promise<{ ok: boolean }>; onFrame: (fn: (m: Record<string, unknown>, at: number) => void) => void }> {
+  const ws = await open(url, ['rdd.v1.msgpack'], { Authorization: `Bearer ${token}` });
+  const unpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
+  const pending = new Map<number, (m: { ok: boolean }) => void>();
+  const listeners: ((m: Record<string, unknown>, at: number) => void)[] = [];
+  let next = 1;
+  ws.on('message', (data: RawData) => {
+    const at = now();
+    const m = unpackr.unpack(data as Buffer) as Record<string, unknown>;
+    if (typeof m.id === 'number' && 'ok' in m) {
+      pending.get(m.id)?.(m as unknown as { ok: boolean });
+      pending.delete(m.id);
+    }
+    for (const l of listeners) l(m, at);
+  });
+  return {
+    ws,
+    call: (req) =>
+      new Promise((resolve) => {
+        const id = next++;
+        pending.set(id, resolve);
+        ws.send(packr.pack({ id, ...req }));
+      }),
+    onFrame: (fn) => listeners.push(fn),
+  };
+}
+
+/**
+ * Write → ack: one client patches a small ConfigMap sequentially (the next patch after the
+ * previous ack), through the whole write path (gateway, admission, store commit). Write → 100
+ * watchers: 100 other clients watch that ConfigMap; from the send of each patch until each
+ * watcher has its MODIFIED event (every pair, and the last watcher per write). Clients and clock
+ * are in this process; the daemon side is server.ts.
+ */
+async function writeAck(url: string, token: string): Promise<Record<string, unknown>> {
+  const writer = await requester(url, token);
+  const created = await writer.call({ op: 'create', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'acks', namespace: 'default' }, data: { n: '0' } } });
+  if (!created.ok) throw new Error(`create failed: ${JSON.stringify(created)}`);
+  const sentAt = new Map<number, number>();
+  const seen: number[][] = [];
+  const watchers = await openMany(WATCHERS, async (w) => {
+    const c = await requester(url, token);
+    const got = new Map<number, number>();
+    seen[w] = [];
+    c.onFrame((m, at) => {
+      const obj = m.object as { data?: { n?: string } } | undefined;
+      if (m.type === 'MODIFIED' && obj?.data?.n !== undefined) got.set(Number(obj.data.n), at);
+    });
+    const r = await c.call({ op: 'watch', kind: 'ConfigMap', namespace: 'default', name: 'acks' });
+    if (!r.ok) throw new Error('watch failed');
+    return { c, got };
+  });
+  const acks: number[] = [];
+  const warm = Math.min(50, Math.floor(WRITES / 5));
+  for (let i = 1; i <= WRITES + warm; i++) {
+    const t0 = now();
+    sentAt.set(i, t0);
+    const r = await writer.call({ op: 'patch', kind: 'ConfigMap', namespace: 'default', name: 'acks', patch: { data: { n: String(i) } } });
+    if (!r.ok) throw new Error('patch failed');
+    if (i > warm) acks.push(now() - t0);
+  }
+  // Let the last events arrive.
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && watchers.some((w) => !w.got.has(WRITES + warm))) await new Promise((r) => setTimeout(r, 20));
+  const all: number[] = [];
+  const last: number[] = [];
+  let missing = 0;
+  for (let i = warm + 1; i <= WRITES + warm; i++) {
+    let worst = 0;
+    for (const w of watchers) {
+      const at = w.got.get(i);
+      if (at === undefined) {
+        missing++;
+        continue;
+      }
+      const d = at - sentAt.get(i)!;
+      all.push(d);
+      worst = Math.max(worst, d);
+    }
+    last.push(worst);
+  }
+  writer.ws.close();
+  for (const w of watchers) w.c.ws.close();
+  const a = sorted(acks);
+  const e = sorted(all);
+  const l = sorted(last);
+  return {
+    writes: WRITES,
+    watchers: WATCHERS,
+    write: 'patch of a ConfigMap data key over the gateway (admission + store commit), sequential from one client',
+    ackP50Ms: round3(pct(a, 50)),
+    ackP99Ms: round3(pct(a, 99)),
+    writeToWatcherP50Ms: round3(pct(e, 50)),
+    writeToWatcherP99Ms: round3(pct(e, 99)),
+    writeToLastWatcherP50Ms: round3(pct(l, 50)),
+    writeToLastWatcherP99Ms: round3(pct(l, 99)),
+    missedEvents: missing,
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const fds = ensureFdLimit();
@@ -263,6 +367,7 @@ async function main(): Promise<void> {
   const idleGateway = await memoryPerIdle(server, () => open(url, ['rdd.v1.msgpack'], { Authorization: `Bearer ${token}` }), async () => (await counts()).gateway);
   const idleRaw = await memoryPerIdle(server, () => open(rawUrl, [], {}), async () => (await counts()).raw);
   for (const n of SIZES) out[String(n)] = await run(server, n, ROUNDS[n]!, url, token, rawUrl, counts);
+  const writes = await writeAck(url, token);
 
   await server.call({ cmd: 'close' });
 
@@ -278,6 +383,7 @@ async function main(): Promise<void> {
         'rawWs sends the identical frame to as many bare ws clients from the same process; rounds alternate gateway/raw',
       target: { ratioEventsPerSec: 0.7 },
       clients: out,
+      writeAck: writes,
       idleConnection: { gateway: idleGateway, rawWs: idleRaw, connections: IDLE },
       durationMs: Date.now() - started,
     })}\n`,

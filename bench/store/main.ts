@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { Resource } from '../../src/api/index.js';
 import { silentLogger } from '../../src/log.js';
 import { openStore, type Store } from '../../src/store/index.js';
+import * as codec from '../../src/store/codec.js';
 import * as sql from '../../src/store/sql.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -52,6 +53,17 @@ function vmObject(): Resource {
   };
 }
 
+/**
+ * The JSON the store writes for the benchmark's object: with the server-owned metadata (uid,
+ * generation, creationTimestamp), about twice the bytes of vmObject() alone. The SQL floor writes
+ * these bytes, so it prices the store's own rows (row size decides how fast event pages fill).
+ */
+function storedJson(): string {
+  const o = vmObject();
+  const meta = { ...o.metadata, uid: '00000000-0000-4000-8000-000000000000', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' };
+  return JSON.stringify({ ...o, metadata: meta });
+}
+
 /** One Store.update per step, each its own transaction, with the resourceVersion precondition. */
 function storeStep(store: Store): () => void {
   let o = store.create(vmObject());
@@ -87,8 +99,7 @@ function sqlFloorStep(db: Database.Database): () => void {
   db.pragma(sql.PRAGMA_SYNCHRONOUS);
   db.pragma(sql.PRAGMA_BUSY_TIMEOUT);
   db.exec(sql.CREATE_SCHEMA);
-  const obj = vmObject();
-  const json = JSON.stringify(obj);
+  const json = storedJson();
   db.prepare(sql.INSERT_OBJECT).run('LimaVM', 'default', 'bench', 'uid', 0, json);
   const [begin, commit, select, insert, update] = [sql.BEGIN, sql.COMMIT, sql.SELECT_OBJECT, sql.INSERT_EVENT, sql.UPDATE_OBJECT].map((q) => db.prepare(q));
   return () => {
@@ -100,24 +111,95 @@ function sqlFloorStep(db: Database.Database): () => void {
   };
 }
 
+interface FloorVariant {
+  /** Skip the SELECT of the current row (what an in-memory row cache would save). */
+  readonly noSelect?: boolean;
+  /** Write no prev_json (what an event log without the old object would save). */
+  readonly noPrev?: boolean;
+  /** Bind the revision from JavaScript instead of the two MAX subqueries. */
+  readonly jsRev?: boolean;
+}
+
+/** The store's SQL with parts left out: which part of the SQL floor costs what. */
+function sqlVariantStep(db: Database.Database, v: FloorVariant): () => void {
+  db.pragma(sql.PRAGMA_WAL);
+  db.pragma(sql.PRAGMA_SYNCHRONOUS);
+  db.pragma(sql.PRAGMA_BUSY_TIMEOUT);
+  db.exec(sql.CREATE_SCHEMA);
+  const json = storedJson();
+  db.prepare(sql.INSERT_OBJECT).run('LimaVM', 'default', 'bench', 'uid', 0, json);
+  const insertJs = 'INSERT INTO events (rev, type, kind, ns, name, json, prev_json) VALUES (?, ?, ?, ?, ?, ?, ?)';
+  const [begin, commit, select, insert, update] = [sql.BEGIN, sql.COMMIT, sql.SELECT_OBJECT, v.jsRev ? insertJs : sql.INSERT_EVENT, sql.UPDATE_OBJECT].map((q) => db.prepare(q));
+  let rv = 0;
+  return () => {
+    begin!.run();
+    let prev = json;
+    if (!v.noSelect) {
+      const row = select!.get('LimaVM', 'default', 'bench') as { rv: number; json: string };
+      rv = row.rv;
+      prev = row.json;
+    }
+    const p = v.noPrev ? null : prev;
+    const rev = v.jsRev ? (insert!.run(rv + 1, 'MODIFIED', 'LimaVM', 'default', 'bench', json, p), rv + 1) : Number(insert!.run('MODIFIED', 'LimaVM', 'default', 'bench', json, p).lastInsertRowid);
+    update!.run(rev, json, 'LimaVM', 'default', 'bench', rv);
+    rv = rev;
+    commit!.run();
+  };
+}
+
+/**
+ * The JavaScript steps of one update on the benchmark's object, each alone (CPU µs per call):
+ * where the time above the SQL goes.
+ */
+function jsBreakdown(store: Store): Record<string, number> {
+  const o = store.create({ ...vmObject(), metadata: { name: 'parts', namespace: 'default' } as Resource['metadata'] });
+  const json = JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  const doc = codec.parseDoc(json);
+  const steps: Record<string, () => unknown> = {
+    parseOldRow: () => codec.parseDoc(json),
+    canonicalize: () => codec.canonicalDoc(doc.apiVersion, doc.kind, doc.metadata, codec.contentOf(o), undefined),
+    compareContent: () => codec.sameJson(doc.spec, o.spec),
+    encode: () => codec.encode(doc),
+    copyForCaller: () => codec.decode(json, 1),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, step] of Object.entries(steps)) {
+    const samples: number[] = [];
+    for (let r = 0; r < 5; r++) samples.push(measure(step, 50).cpuUs);
+    out[name] = round(median(samples), 3);
+  }
+  return out;
+}
+
 function benchUpdates(dir: string) {
   const store = openStore({ path: path.join(dir, 'store.db'), log: silentLogger() });
   const db = new Database(path.join(dir, 'raw.db'));
   const floorDb = new Database(path.join(dir, 'floor.db'));
+  const variants: Record<string, FloorVariant> = {
+    withoutSelect: { noSelect: true },
+    withoutPrevJson: { noPrev: true },
+    jsRevision: { jsRev: true },
+    allThree: { noSelect: true, noPrev: true, jsRev: true },
+  };
+  const variantDbs = Object.keys(variants).map((k) => new Database(path.join(dir, `floor-${k}.db`)));
   try {
     const s = storeStep(store);
     const r = rawStep(db);
     const f = sqlFloorStep(floorDb);
+    const vs = Object.values(variants).map((v, i) => sqlVariantStep(variantDbs[i]!, v));
     measure(s, 100); // warm-up
     measure(r, 100);
     measure(f, 100);
+    for (const v of vs) measure(v, 50);
     const stores: Sample[] = [];
     const raws: Sample[] = [];
     const floors: Sample[] = [];
+    const variantSamples: Sample[][] = vs.map(() => []);
     for (let k = 0; k < ROUNDS; k++) {
       raws.push(measure(r, ROUND_MS));
       stores.push(measure(s, ROUND_MS));
       floors.push(measure(f, ROUND_MS));
+      vs.forEach((v, i) => variantSamples[i]!.push(measure(v, ROUND_MS / 3)));
     }
     const floorPerSec = median(floors.map((x) => x.perSec));
     const floorCpu = median(floors.map((x) => x.cpuUs));
@@ -142,12 +224,22 @@ function benchUpdates(dir: string) {
         cpuUsPerCommit: round(floorCpu, 2),
         ratio: round(floorPerSec / rawPerSec, 3),
         cpuRatio: round(rawCpu / floorCpu, 3),
+        /** The SQL floor with parts left out, CPU µs per commit and CPU ratio to raw. */
+        parts: Object.fromEntries(
+          Object.keys(variants).map((k, i) => {
+            const cpu = median(variantSamples[i]!.map((x) => x.cpuUs));
+            return [k, { cpuUsPerCommit: round(cpu, 2), cpuRatio: round(rawCpu / cpu, 3) }];
+          }),
+        ),
       },
+      /** CPU µs per call of each JavaScript step of an update, alone. */
+      jsSteps: jsBreakdown(store),
     };
   } finally {
     store.close();
     db.close();
     floorDb.close();
+    for (const d of variantDbs) d.close();
   }
 }
 

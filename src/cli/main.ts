@@ -1,30 +1,7 @@
 #!/usr/bin/env node
 // `rdd`: parse the command line, run the command, map any error to its exit code (exit.ts).
-import type { Cli } from './context.js';
-import { exitCodeOf, messageOf } from './exit.js';
-import { buildProgram } from './program.js';
+import { runAndExit } from './run.js';
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const io = { stdout: process.stdout, stderr: process.stderr };
-  let cli: Cli | undefined;
-  const program = buildProgram(io, (c) => (cli = c));
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return 0;
-  } catch (e) {
-    const msg = messageOf(e);
-    if (msg) io.stderr.write(`error: ${msg}\n`);
-    return exitCodeOf(e);
-  } finally {
-    await cli?.close();
-  }
-}
+export { main } from './run.js';
 
-const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableLength === 0 ? r() : s.once('drain', () => r())));
-
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Streams (watch, log follow) and sockets must not keep a finished command alive; output that is
-// still buffered (pipes on macOS are asynchronous) is written first.
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit(code);
+await runAndExit();

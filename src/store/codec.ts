@@ -99,6 +99,34 @@ export function contentOf(obj: object): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Whether two JSON values are equal, as their JSON.stringify would be (undefined members count as
+ * absent). Cheaper than comparing two serializations: nothing is allocated.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // JSON writes NaN and ±Infinity as null.
+  if (typeof a === 'number' && !Number.isFinite(a)) return b === null || (typeof b === 'number' && !Number.isFinite(b));
+  if (typeof b === 'number' && !Number.isFinite(b)) return a === null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i] ?? null, b[i] ?? null)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k) || x[k] === undefined) continue;
+    n++;
+    if (!Object.hasOwn(y, k) || !sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) n--;
+  return n === 0;
+}
+
 export function encode(doc: Doc): string {
   return JSON.stringify(doc);
 }

@@ -1,7 +1,7 @@
 // update and updateStatus, and the shared step that turns a proposed object into a stored write
 // (used by patch too): immutable metadata, generation, no-op detection, finalizer rules.
 import { type KindInfo, type Resource } from '../api/index.js';
-import { canonicalDoc, contentOf, decode, encode, isContentKey, isPlainObject, type Doc } from './codec.js';
+import { canonicalDoc, contentOf, decode, encode, isContentKey, isPlainObject, sameJson, type Doc } from './codec.js';
 import { readRow, type Core } from './core.js';
 import * as E from './errors.js';
 import { mustKind, target, validateMeta, type Target } from './validate.js';
@@ -11,7 +11,7 @@ import { readOld, writeDeleted, writeModified, type Old } from './write.js';
 function contentChanged(a: Doc, b: Doc): boolean {
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;
-  for (const k of Object.keys(x)) if (isContentKey(k) && JSON.stringify(x[k]) !== JSON.stringify(y[k])) return true;
+  for (const k of Object.keys(x)) if (isContentKey(k) && !sameJson(x[k], y[k])) return true;
   for (const k of Object.keys(y)) if (isContentKey(k) && !(k in x)) return true;
   return false;
 }

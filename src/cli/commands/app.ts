@@ -180,7 +180,8 @@ export function registerAppCommands(program: Command, cliOf: (cmd: Command) => C
       .command('set')
       .description('Set App properties (PROPERTY=VALUE, dotted paths); creates the App if needed')
       .argument('<assignments...>', 'PROPERTY=VALUE pairs, e.g. virtualMachine.cpus=4')
-      .addHelpText('after', `\n${propertiesHelp()}\n\nAn empty quantity (virtualMachine.memory=) removes the value, so the default applies.`),
+      // A function: the property list is built from the App schema only when help is shown.
+      .addHelpText('after', () => `\n${propertiesHelp()}\n\nAn empty quantity (virtualMachine.memory=) removes the value, so the default applies.`),
   ).action(async (assignments: string[], f: WaitFlags, cmd: Command) => {
     const patch = toPatch(parseAssignments(assignments, propertyTree()));
     await setApp(cliOf(cmd), patch, f);

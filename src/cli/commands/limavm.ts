@@ -1,6 +1,5 @@
 // `rdd limavm …`: LimaVM lifecycle from the command line. NAME lookups span every namespace
 // (LimaVM names are unique across namespaces, being Lima instance names).
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import {
@@ -23,6 +22,7 @@ import { findVM, ns, parseParams, waitRunning, what } from './limavm-common.js';
 import { runWait } from '../wait/run.js';
 import { createVM } from './limavm-create.js';
 import { collect, nonNegativeIntArg, waitOptions, type WaitFlags } from './options.js';
+import { childProcess } from '../lazy.js';
 
 const conds = (o: Resource | undefined): Condition[] | undefined => (o?.status as { conditions?: Condition[] } | undefined)?.conditions;
 
@@ -176,7 +176,7 @@ async function shell(cli: Cli, name: string, argv: string[]): Promise<void> {
   const env = { ...process.env, ...config.limactlEnv, LIMA_HOME: cli.paths.limaHome };
   s.client.close();
   const status = await new Promise<number>((resolve, reject) => {
-    const child = spawn(bin.command, [...bin.argsPrefix, 'shell', name, ...argv], { stdio: 'inherit', env });
+    const child = childProcess().spawn(bin.command, [...bin.argsPrefix, 'shell', name, ...argv], { stdio: 'inherit', env });
     child.on('error', (e) => reject(new CliError(`cannot run ${bin.path}: ${e.message}`)));
     child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
   });

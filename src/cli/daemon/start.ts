@@ -2,7 +2,6 @@
 // The daemon runs `rdd service serve --foreground` detached in its own process group, its output
 // appended to the daemon log. Ready means: the pid file names a live process, the endpoint file
 // was written by that same process, and `hello` answers over it.
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Instance, Paths } from '../../service/instance.js';
@@ -12,6 +11,7 @@ import { CLI_ENTRY } from '../entry.js';
 import { formatDuration } from '../duration.js';
 import { CliError, timeoutError } from '../exit.js';
 import { daemonFiles, removeStalePidFile } from './state.js';
+import { childProcess } from '../lazy.js';
 
 export interface Ready {
   readonly pid: number;
@@ -63,7 +63,7 @@ function spawnDaemon(o: StartOptions): { pid: number; exited: () => { code: numb
       'serve',
       '--foreground',
     ];
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+    const child = childProcess().spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: process.env });
     child.on('exit', (code, signal) => (exit = { code, signal }));
     child.on('error', () => (exit = { code: null, signal: null }));
     child.unref();

@@ -1,6 +1,5 @@
 // Runs one limactl invocation through execa and returns it as data (exit code, signal, timeout,
 // cancellation, parsed stderr). Turning a failed result into a LimaError is a separate step.
-import { execa } from 'execa';
 import type { Logger } from '../../log.js';
 import type { LimaErrorCode } from '../types.js';
 import { LimaError } from '../errors.js';
@@ -63,6 +62,9 @@ export async function runLimactl(ctx: RunContext, req: RunRequest): Promise<Lima
   const command = req.args.join(' ');
   const argv = [...ctx.binary.argsPrefix, '--log-format=json', '--tty=false', ...req.args];
   const inherit = req.stdio === 'inherit';
+  // Loaded on the first call: execa's module graph takes ~50 ms to initialize, which the daemon
+  // would otherwise pay before it answers `hello` (bench/daemon).
+  const { execa } = await import('execa');
   const r = await execa(ctx.binary.command, argv, {
     env: { ...ctx.env, LIMA_HOME: ctx.limaHome },
     reject: false,

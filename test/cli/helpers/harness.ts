@@ -1,4 +1,4 @@
-// End-to-end harness: real `rdd` processes (node dist/src/cli/main.js) against a real daemon in a
+// End-to-end harness: real `rdd` processes (node dist/rdd.mjs) against a real daemon in a
 // fresh RDD_HOME, driving the bundled Lima simulator with short timings. Every test stops its
 // daemons and checks that no process of its home is left; teardown kills whatever still is.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,34 @@
+// Runs one `rdd` command line and exits: shared by the compiled entry (main.ts, also the daemon's
+// entry) and the bundled CLI (dist/rdd.mjs), which cannot use top-level await (see
+// scripts/bundle.mjs).
+import type { Cli } from './context.js';
+import { exitCodeOf, messageOf } from './exit.js';
+import { buildProgram } from './program.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  let cli: Cli | undefined;
+  const program = buildProgram(io, (c) => (cli = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (e) {
+    const msg = messageOf(e);
+    if (msg) io.stderr.write(`error: ${msg}\n`);
+    return exitCodeOf(e);
+  } finally {
+    await cli?.close();
+  }
+}
+
+const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableLength === 0 ? r() : s.once('drain', () => r())));
+
+/** Runs the command line of this process and exits with its code. */
+export async function runAndExit(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  const code = await main(argv);
+  process.exitCode = code;
+  // Streams (watch, log follow) and sockets must not keep a finished command alive; output that is
+  // still buffered (pipes on macOS are asynchronous) is written first.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
