@@ -37,6 +37,10 @@ export interface Paths {
   readonly gatewaySocket: string;
   readonly dockerSocket: string;
   readonly k3sConfig: string;
+  /** Kubeconfig for the daemon's Kubernetes API (0600; rewritten at every start). */
+  readonly kubeconfig: string;
+  /** The Kubernetes API's CA and serving certificate (keys 0600). */
+  readonly kubeTlsDir: string;
 }
 
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -88,6 +92,8 @@ export function resolvePaths(inst: Instance, env: NodeJS.ProcessEnv = process.en
     gatewaySocket: join(shortDir, 'rdd.sock'),
     dockerSocket: join(shortDir, 'docker.sock'),
     k3sConfig: join(dir, 'k3s.yaml'),
+    kubeconfig: join(dir, 'kubeconfig.yaml'),
+    kubeTlsDir: join(dir, 'kube-tls'),
   };
 }
 
@@ -122,5 +128,7 @@ export function pathEntries(paths: Paths): Array<[string, string]> {
     ['gateway_socket', paths.gatewaySocket],
     ['docker_socket', paths.dockerSocket],
     ['k3s_config', paths.k3sConfig],
+    ['kubeconfig', paths.kubeconfig],
+    ['kube_tls_dir', paths.kubeTlsDir],
   ];
 }
