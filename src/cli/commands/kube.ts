@@ -45,10 +45,23 @@ async function kubectl(cli: Cli, args: string[]): Promise<void> {
     );
   }
   const file = await kubeconfigFile(cli);
+  // kubectl caches discovery per server address, and the port changes with every daemon start:
+  // keep that cache with the instance rather than in ~/.kube/cache, unless the user chose one.
+  const env = { ...process.env, KUBECONFIG: file, KUBECACHEDIR: process.env.KUBECACHEDIR ?? join(cli.paths.dir, 'kube-cache') };
   const status = await new Promise<number>((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: file } });
+    const child = spawn(bin, args, { stdio: 'inherit', env });
+    // A signal to rdd (a stopped `get -w`, a test's kill) reaches kubectl too, so it never outlives rdd.
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
     child.on('error', (e) => reject(new CliError(`cannot run ${bin}: ${e.message}`)));
-    child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
+    child.on('exit', (code, sig) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0));
+    });
   });
   if (status !== 0) throw new ChildExit(status);
 }
