@@ -92,8 +92,9 @@ function bodyNamespace(t: ResourceTarget, body: Record<string, unknown>): void {
 }
 
 function checkTypeMeta(t: ResourceTarget, body: Record<string, unknown>): void {
-  if (body.kind === undefined || body.kind === '') throw errors.badRequest(`Object 'Kind' is missing in the request body (want "${t.kind.kind}")`);
-  if (body.apiVersion === undefined || body.apiVersion === '') throw errors.badRequest(`Object 'apiVersion' is missing in the request body (want "${t.kind.apiVersion}")`);
+  // As kube-apiserver does, a body without type information takes it from the URL.
+  if (body.kind === undefined || body.kind === '') body.kind = t.kind.kind;
+  if (body.apiVersion === undefined || body.apiVersion === '') body.apiVersion = t.kind.apiVersion;
   if (body.kind !== t.kind.kind || body.apiVersion !== t.kind.apiVersion) {
     throw errors.badRequest(
       `the body is a ${String(body.kind)} (${String(body.apiVersion)}) but the URL is for ${t.kind.kind} (${t.kind.apiVersion})`,
