@@ -27,7 +27,7 @@ import {
 } from './query.js';
 import { kubeError } from './status.js';
 import { parseIncludeObject, toTable, wantsTable } from './table.js';
-import { serveWatch, type OpenWatch } from './watch.js';
+import { serveWatch, type LineCache, type OpenWatch } from './watch.js';
 
 export interface KubeLimits extends OutboundLimits {
   /** Largest request body (the gateway's maxPayload). */
@@ -43,6 +43,7 @@ export interface ResourceContext {
   readonly log: Logger;
   readonly limits: KubeLimits;
   readonly watches: Set<OpenWatch>;
+  readonly lines: LineCache;
 }
 
 export interface ResourceTarget {
@@ -429,7 +430,7 @@ function watch(ctx: ResourceContext, req: IncomingMessage, res: ServerResponse, 
       timeoutMs: timeoutMsOf(q),
       ...(wantsTable(req.headers.accept) ? { table: { include: parseIncludeObject(q.get('includeObject')) } } : {}),
     },
-    { store: ctx.store, log: ctx.log, limits: ctx.limits },
+    { store: ctx.store, log: ctx.log, limits: ctx.limits, lines: ctx.lines },
   );
   ctx.watches.add(w);
   void w.done.then(() => ctx.watches.delete(w));

@@ -16,7 +16,7 @@ import { handleResource, type KubeLimits, type Reply, type ResourceContext } fro
 import { route } from './routes.js';
 import { toKubeStatus } from './status.js';
 import type { TlsMaterial } from './tls.js';
-import type { OpenWatch } from './watch.js';
+import { LineCache, type OpenWatch } from './watch.js';
 
 export const DEFAULT_KUBE_LIMITS: KubeLimits = {
   maxBodyBytes: DEFAULT_LIMITS.maxPayload,
@@ -91,7 +91,7 @@ export async function startKubeApi(o: KubeApiOptions): Promise<KubeApi> {
   const log = o.log.child({ component: 'kubeapi' });
   const limits: KubeLimits = { ...DEFAULT_KUBE_LIMITS, ...o.limits };
   const watches = new Set<OpenWatch>();
-  const ctx: ResourceContext = { api: o.api, store: o.store, log, limits, watches };
+  const ctx: ResourceContext = { api: o.api, store: o.store, log, limits, watches, lines: new LineCache() };
   const host = o.host ?? '127.0.0.1';
   let port = 0;
   let closing = false;

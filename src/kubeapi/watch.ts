@@ -28,6 +28,27 @@ export interface WatchDeps {
   readonly store: Store;
   readonly log: Logger;
   readonly limits: OutboundLimits & { readonly bookmarkMs: number };
+  /** Encoded lines shared by every watch that delivers the same event (fan-out encodes once). */
+  readonly lines?: LineCache;
+}
+
+/**
+ * The last few encoded events, keyed by type, uid and resourceVersion: a change watched by N
+ * clients is stringified once instead of N times, as the gateway shares its frames.
+ */
+export class LineCache {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly size = 256) {}
+
+  get(key: string, make: () => string): string {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      v = make();
+      this.map.set(key, v);
+      if (this.map.size > this.size) this.map.delete(this.map.keys().next().value as string);
+    }
+    return v;
+  }
 }
 
 interface Line {
@@ -93,7 +114,13 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, p: WatchPa
     // Field selectors on name/namespace never change for an object, so filtering is enough.
     if (ev.type !== 'BOOKMARK' && !fieldsMatch(p.fields, ev.object)) return;
     const line = toLine(ev);
-    out.sendEvent({ key: () => null, msg: () => line });
+    const m = ev.object.metadata;
+    const shared = !p.table && ev.type !== 'BOOKMARK' && deps.lines;
+    out.sendEvent({
+      key: () => null,
+      msg: () => line,
+      ...(shared ? { frame: () => deps.lines!.get(`${ev.type}\0${m.uid}\0${m.resourceVersion}`, () => encode(line)) } : {}),
+    });
   };
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
