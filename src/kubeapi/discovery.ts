@@ -1,6 +1,6 @@
-// Discovery documents (/version, /api, /apis, per group and group/version), the legacy
-// (unaggregated) form. kubectl asks for aggregated discovery first and falls back to this when
-// the answer is plain application/json.
+// Discovery documents: /version, the legacy ones (/api, /apis, per group and group/version) and
+// aggregated discovery (apidiscovery.k8s.io/v2), which kubectl asks /api and /apis for first: all
+// resources in two requests instead of one per group/version.
 import type { KindInfo } from '../api/index.js';
 import { VERSION } from '../service/version.js';
 import { categoriesOf, groupVersionOf, groupVersions, kindsIn, type GroupVersion } from './kinds.js';
@@ -73,3 +73,51 @@ export function apiResourceList(gv: GroupVersion): object | undefined {
 }
 
 export { groupVersionOf };
+
+/** What kubectl 1.26+ asks /api and /apis for first. */
+export const AGGREGATED_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether an Accept header lists aggregated discovery (v2) before plain JSON. */
+export function wantsAggregated(accept: string | undefined): boolean {
+  if (!accept) return false;
+  for (const part of accept.split(',')) {
+    const params = part.split(';').map((p) => p.trim());
+    if (params[0] !== 'application/json') continue;
+    const as = params.find((p) => p.startsWith('as='))?.slice(3);
+    if (as === undefined) return false;
+    if (as === 'APIGroupDiscoveryList' && params.includes('g=apidiscovery.k8s.io') && params.includes('v=v2')) return true;
+  }
+  return false;
+}
+
+function resourceDiscovery(k: KindInfo): object {
+  const gv = groupVersionOf(k);
+  const responseKind = { group: gv.group, version: gv.version, kind: k.kind };
+  return {
+    resource: k.plural,
+    responseKind,
+    scope: k.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: k.singular,
+    verbs: VERBS,
+    ...(k.shortNames.length > 0 ? { shortNames: k.shortNames } : {}),
+    ...(categoriesOf(k).length > 0 ? { categories: categoriesOf(k) } : {}),
+    ...(k.statusSchema ? { subresources: [{ subresource: 'status', responseKind, verbs: STATUS_VERBS }] } : {}),
+  };
+}
+
+/** Aggregated discovery: the core group (`/api`) or every named group (`/apis`) in one document. */
+export function aggregatedDiscovery(core: boolean): object {
+  const gvs = groupVersions().filter((gv) => (gv.group === '') === core);
+  const groups = [...new Set(gvs.map((gv) => gv.group))];
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: groups.map((g) => ({
+      metadata: g === '' ? {} : { name: g },
+      versions: gvs
+        .filter((gv) => gv.group === g)
+        .map((gv) => ({ version: gv.version, resources: kindsIn(gv.groupVersion).map(resourceDiscovery), freshness: 'Current' })),
+    })),
+  };
+}

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_LIMITS } from '../transport/protocol.js';
 import { tokensEqual } from '../transport/server/auth.js';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated } from './discovery.js';
 import { openApiDocCached, openApiRoot } from './openapi.js';
 import { handleResource, type KubeLimits, type Reply, type ResourceContext } from './resources.js';
 import { route } from './routes.js';
@@ -65,14 +65,14 @@ function bearer(req: IncomingMessage): string | undefined {
   return auth.replace(/^bearer\s+/i, '').trim();
 }
 
-function send(res: ServerResponse, code: number, body: unknown, warnings: readonly string[] = []): void {
+function send(res: ServerResponse, code: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const text = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
-    'Content-Type': 'application/json',
+    'Content-Type': contentType,
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-cache, private',
   };
@@ -125,10 +125,12 @@ export async function startKubeApi(o: KubeApiOptions): Promise<KubeApi> {
           res.end('ok');
           return;
         case 'api':
-          reply = { code: 200, body: apiVersions(`${host}:${port}`) };
-          break;
         case 'apis':
-          reply = { code: 200, body: apiGroupList() };
+          if (wantsAggregated(req.headers.accept)) {
+            send(res, 200, aggregatedDiscovery(r.t === 'api'), [], AGGREGATED_CONTENT_TYPE);
+            return;
+          }
+          reply = { code: 200, body: r.t === 'api' ? apiVersions(`${host}:${port}`) : apiGroupList() };
           break;
         case 'group':
           reply = { code: 200, body: apiGroupDoc(r.group) };

@@ -45,6 +45,41 @@ test('discovery: groups, resources, short names, categories and status subresour
   t.is((await env.request('GET', '/apis/nope.example.com/v1')).status, 404);
 });
 
+test('aggregated discovery: one document for /api and one for /apis when kubectl asks for it', async (t) => {
+  const env = await startKubeEnv(t);
+  const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+  const apis = await env.request('GET', '/apis', { accept });
+  t.is(apis.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+  const items = apis.json.items as Array<{ metadata: { name?: string }; versions: Array<{ version: string; freshness: string; resources: Array<Record<string, unknown>> }> }>;
+  t.deepEqual(items.map((i) => i.metadata.name).sort(), ['app.rancherdesktop.io', 'lima.rancherdesktop.io']);
+  const vm = items.find((i) => i.metadata.name === 'lima.rancherdesktop.io')!.versions[0]!;
+  t.is(vm.freshness, 'Current');
+  t.like(vm.resources[0], {
+    resource: 'limavms',
+    scope: 'Namespaced',
+    shortNames: ['vm', 'lima'],
+    categories: ['all'],
+    responseKind: { group: 'lima.rancherdesktop.io', version: 'v1alpha1', kind: 'LimaVM' },
+    subresources: [{ subresource: 'status', verbs: ['get', 'patch', 'update'] }],
+  });
+  const core = await env.request('GET', '/api', { accept });
+  const coreItems = core.json.items as Array<{ versions: Array<{ resources: Array<{ resource: string; scope: string }> }> }>;
+  t.deepEqual(coreItems[0]!.versions[0]!.resources.map((r) => [r.resource, r.scope]), [['namespaces', 'Cluster'], ['configmaps', 'Namespaced']]);
+  // Plain JSON first in the Accept list means the legacy documents.
+  t.is((await env.request('GET', '/apis', { accept: 'application/json' })).json.kind, 'APIGroupList');
+});
+
+test('shutdown ends open watches and refuses new requests', async (t) => {
+  const env = await startKubeEnv(t);
+  const res = await env.stream(`${CM_PATH}?watch=1`);
+  const ended = new Promise<void>((resolve) => res.once('end', () => resolve()).resume());
+  t.is(env.kube.stats().watches, 1);
+  await env.kube.close({ timeoutMs: 2_000 });
+  await ended;
+  t.is(env.kube.stats().watches, 0);
+  await t.throwsAsync(env.request('GET', CM_PATH));
+});
+
 test('openapi v3: a document per group/version, schemas from TypeBox, PATCH declares fieldValidation', async (t) => {
   const env = await startKubeEnv(t);
   const root = (await env.request('GET', '/openapi/v3')).json as { paths: Record<string, { serverRelativeURL: string }> };
