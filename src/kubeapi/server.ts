@@ -111,6 +111,7 @@ export async function startKubeApi(o: KubeApiOptions): Promise<KubeApi> {
         const token = bearer(req);
         if (token === undefined || !tokensEqual(token, o.token)) {
           unauthorized++;
+          log.info({ method, path: url.pathname, token: token === undefined ? 'missing' : 'invalid' }, 'refused a request without a valid token');
           throw new ApiError(401, 'Unauthorized', token === undefined ? 'Unauthorized: send "Authorization: Bearer <token>" (the token is in the kubeconfig from "rdd service kubeconfig")' : 'Unauthorized: invalid token');
         }
       }
@@ -203,10 +204,14 @@ export async function startKubeApi(o: KubeApiOptions): Promise<KubeApi> {
     closing = true;
     const stopped = new Promise<void>((r) => server.close(() => r()));
     for (const w of [...watches]) w.close();
+    // Keep-alive connections become idle as their last response ends (an ended watch, an
+    // in-flight write); close them as they do instead of waiting for the deadline.
     server.closeIdleConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([stopped, new Promise<void>((r) => (timer = setTimeout(r, c.timeoutMs ?? 10_000)))]);
     clearTimeout(timer);
+    clearInterval(idle);
     server.closeAllConnections();
     await stopped;
     log.info('Kubernetes API closed');
