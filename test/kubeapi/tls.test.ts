@@ -10,6 +10,7 @@ import { ensureTls, renderKubeconfig, tlsFiles } from '../../src/kubeapi/index.j
 
 test('ensureTls makes a CA and a loopback serving certificate once, with private files', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  process.env.RDD_HOME = dir;
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const first = ensureTls(path.join(dir, 'tls'), { commonName: 'rdd-t-ca' });
   const f = tlsFiles(path.join(dir, 'tls'));
