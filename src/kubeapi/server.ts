@@ -65,6 +65,11 @@ function bearer(req: IncomingMessage): string | undefined {
   return auth.replace(/^bearer\s+/i, '').trim();
 }
 
+/** Header values are ASCII: field names a client made up may not be. */
+function headerSafe(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function send(res: ServerResponse, code: number, body: unknown, warnings: readonly string[] = [], contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
@@ -77,7 +82,7 @@ function send(res: ServerResponse, code: number, body: unknown, warnings: readon
     'Cache-Control': 'no-cache, private',
   };
   // RFC 7234 warn-code 299 "miscellaneous persistent warning", as kube-apiserver sends them.
-  if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${headerSafe(JSON.stringify(w))}`);
   res.writeHead(code, headers);
   res.end(text);
 }

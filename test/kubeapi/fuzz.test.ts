@@ -23,6 +23,8 @@ test('random requests get a Status, never a 5xx, and the server keeps serving', 
   const body = fc.oneof(
     json.map((v) => JSON.stringify(v)),
     fc.string({ maxLength: 200 }),
+    // Unknown top-level fields with any characters end up in Warning headers.
+    fc.dictionary(fc.string({ unit: 'binary', maxLength: 8 }), json, { maxKeys: 4 }).map((extra) => JSON.stringify({ ...extra, ...cm(`u${Object.keys(extra).length}`) })),
     fc.record({ apiVersion: fc.constantFrom('v1', 'x/y'), kind: fc.constantFrom('ConfigMap', 'LimaVM', 'Status'), metadata: fc.oneof(json, fc.record({ name: fc.string(), namespace: fc.string() })), data: json }).map((v) => JSON.stringify(v)),
     fc.array(fc.record({ op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'x'), path: fc.constantFrom('', '/', '/data', '/data/k', '/metadata/name', '/metadata/labels/a', '/-', '/data/~1'), value: json, from: fc.constantFrom('/data', '/x') })).map((v) => JSON.stringify(v)),
   );

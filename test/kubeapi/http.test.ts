@@ -176,6 +176,10 @@ test('an unknown field is dropped with a Warning header by default', async (t) =
   t.regex(String(r.headers.warning), /299 - "unknown field \\"foo\\""/);
   t.regex(String(r.headers.warning), /metadata\.bar/);
   t.false('foo' in (env.store.get('ConfigMap', 'default', 'w') as object));
+  // A field name a header cannot carry as is still gets a warning, escaped.
+  const odd = await env.request('POST', CM_PATH, { body: { ...cm('w2'), 'fé\n': 1 } });
+  t.is(odd.status, 201);
+  t.regex(String(odd.headers.warning), /unknown field \\"f\\u00e9\\n\\"/);
 });
 
 test('patches: merge, JSON patch, strategic merge for built-in kinds, status only through /status', async (t) => {
