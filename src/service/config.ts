@@ -30,6 +30,8 @@ export interface DaemonConfig {
   readonly compactKeep: number;
   readonly watcherPollMs?: number;
   readonly heartbeatMs?: number;
+  /** Kubernetes API HTTPS port on 127.0.0.1; unset or 0 lets the OS pick. */
+  readonly kubeApiPort?: number;
 }
 
 export const defaultDaemonConfig: DaemonConfig = {

@@ -26,6 +26,9 @@ import type { Store } from '../store/types.js';
 import { createKernel } from '../supervisor/index.js';
 import type { Kernel } from '../supervisor/types.js';
 import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
+import type { KubeApi } from '../kubeapi/index.js';
+import { startInstanceKubeApi } from '../kubeapi/instance.js';
+import { generateToken } from '../transport/server/auth.js';
 import type { DaemonConfig } from './config.js';
 import { liveHostInfo } from './host.js';
 import { checkSocketPaths, portClaimsFor, type Instance, type Paths } from './instance.js';
@@ -191,6 +194,8 @@ export async function startCore(o: CoreOptions): Promise<Core> {
 
 export interface Daemon extends Core {
   readonly gateway: Gateway;
+  /** The Kubernetes-compatible HTTPS API (docs/kube-api.md). */
+  readonly kubeApi: KubeApi;
   /** Resolves once the daemon has shut down. */
   readonly done: Promise<void>;
   shutdown(reason: string): Promise<void>;
@@ -202,7 +207,20 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
   const { paths, config, log, instance } = o;
   const core = await startCore(o);
   const binary = core.driver.binary;
+  // One instance token for both front doors. The Kubernetes API starts first so that its
+  // kubeconfig is current by the time the gateway's endpoint file says the daemon is ready.
+  const token = generateToken();
+  const kubeApi = await startInstanceKubeApi({
+    api: core.clientApi,
+    store: core.store,
+    log,
+    paths,
+    instance: instance.name,
+    token,
+    ...(config.kubeApiPort !== undefined ? { port: config.kubeApiPort } : {}),
+  });
   const gateway = await startGateway({
+    token,
     api: core.clientApi,
     store: core.store,
     log: log.child({ component: 'gateway' }),
@@ -219,8 +237,11 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     },
     logs: fileLogSource(paths.limaHome),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
+  }).catch(async (e: unknown) => {
+    await kubeApi.close();
+    throw e;
   });
-  log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');
+  log.info({ url: gateway.url, socket: gateway.socketPath, kubeApi: kubeApi.url, instance: instance.name }, 'daemon ready');
 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -231,7 +252,10 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
       const t0 = Date.now();
       log.info({ reason, vms: core.vms.uids().length }, 'shutting down');
       // Stop accepting client writes first; in-flight requests finish.
-      await gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'gateway close failed'));
+      await Promise.all([
+        gateway.close().catch((e: unknown) => log.warn({ err: String(e) }, 'gateway close failed')),
+        kubeApi.close().catch((e: unknown) => log.warn({ err: String(e) }, 'Kubernetes API close failed')),
+      ]);
       // Every hostagent is interrupted at once with the same grace: N VMs take about the time of one.
       const r = await core.stopVMs(config.shutdownGraceMs);
       log.info({ ...r, ms: Date.now() - t0 }, 'VMs stopped');
@@ -249,5 +273,5 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     return shuttingDown;
   }
 
-  return { ...core, gateway, done, shutdown, forceShutdown };
+  return { ...core, gateway, kubeApi, done, shutdown, forceShutdown };
 }

@@ -43,6 +43,10 @@ export interface Paths {
   readonly portsDir: string;
   /** The daemon's scratch files (validate's templates); emptied at every daemon start. */
   readonly tmpDir: string;
+  /** Kubeconfig for the daemon's Kubernetes API (0600; rewritten at every start). */
+  readonly kubeconfig: string;
+  /** The Kubernetes API's CA and serving certificate (keys 0600). */
+  readonly kubeTlsDir: string;
 }
 
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -96,6 +100,8 @@ export function resolvePaths(inst: Instance, env: NodeJS.ProcessEnv = process.en
     k3sConfig: join(dir, 'k3s.yaml'),
     portsDir: join(home, 'ports'),
     tmpDir: join(dir, 'tmp'),
+    kubeconfig: join(dir, 'kubeconfig.yaml'),
+    kubeTlsDir: join(dir, 'kube-tls'),
   };
 }
 
@@ -132,6 +138,8 @@ export function pathEntries(paths: Paths): Array<[string, string]> {
     ['k3s_config', paths.k3sConfig],
     ['ports_dir', paths.portsDir],
     ['tmp_dir', paths.tmpDir],
+    ['kubeconfig', paths.kubeconfig],
+    ['kube_tls_dir', paths.kubeTlsDir],
   ];
 }
 

@@ -14,6 +14,7 @@ import { formatDuration } from '../duration.js';
 import { CliError, usageError } from '../exit.js';
 import { parseFormat, toJson } from '../output/format.js';
 import { renderPairs } from '../output/table.js';
+import { registerKubeconfigCommand } from './kube.js';
 import { timeoutOption } from './options.js';
 
 /** How long orphaned hostagents get to exit after SIGINT during delete/reset. */
@@ -252,4 +253,6 @@ export function registerServiceCommands(program: Command, cliOf: (cmd: Command) 
     .description('Stop the daemon and delete its state (store, Lima instances); keep logs and config.json')
     .addOption(timeoutOption('how long to wait for the daemon to stop; exit code 4 after it', '5m'))
     .action(async (o: { timeout: number }, cmd: Command) => removeAll(cliOf(cmd), o.timeout, 'reset'));
+
+  registerKubeconfigCommand(svc, cliOf);
 }

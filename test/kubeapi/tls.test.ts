@@ -1,0 +1,44 @@
+// The per-instance CA and serving certificate: made once, keys 0600, kept across restarts, and
+// a kubeconfig that embeds the CA.
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { parse } from 'yaml';
+import { ensureTls, renderKubeconfig, tlsFiles } from '../../src/kubeapi/index.js';
+
+test('ensureTls makes a CA and a loopback serving certificate once, with private files', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  process.env.RDD_HOME = dir;
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const first = ensureTls(path.join(dir, 'tls'), { commonName: 'rdd-t-ca' });
+  const f = tlsFiles(path.join(dir, 'tls'));
+  for (const file of [f.caKey, f.caCert, f.key, f.cert]) t.is(fs.statSync(file).mode & 0o777, 0o600, file);
+  const ca = new X509Certificate(first.caPem);
+  const cert = new X509Certificate(first.certPem);
+  t.true(ca.ca);
+  t.true(cert.verify(ca.publicKey));
+  t.true(cert.checkIP('127.0.0.1') !== undefined);
+  t.is(cert.checkHost('localhost'), 'localhost');
+  t.is(cert.checkHost('example.com'), undefined);
+  t.deepEqual(ensureTls(path.join(dir, 'tls'), { commonName: 'rdd-t-ca' }), first, 'a second start reuses the files');
+  // A lost serving certificate is re-issued under the same CA, so existing kubeconfigs stay valid.
+  fs.rmSync(f.cert);
+  const again = ensureTls(path.join(dir, 'tls'), { commonName: 'rdd-t-ca' });
+  t.is(again.caPem, first.caPem);
+  t.not(again.certPem, first.certPem);
+  t.true(new X509Certificate(again.certPem).verify(ca.publicKey));
+});
+
+test('the kubeconfig embeds the CA and the token under a context named after the instance', (t) => {
+  const k = parse(renderKubeconfig({ server: 'https://127.0.0.1:1234', caPem: 'PEM', token: 'tok', name: 'rdd-2' })) as {
+    clusters: Array<{ name: string; cluster: { server: string; 'certificate-authority-data': string } }>;
+    users: Array<{ user: { token: string } }>;
+    'current-context': string;
+  };
+  t.is(k['current-context'], 'rdd-2');
+  t.is(k.clusters[0]!.cluster.server, 'https://127.0.0.1:1234');
+  t.is(Buffer.from(k.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(), 'PEM');
+  t.is(k.users[0]!.user.token, 'tok');
+});
