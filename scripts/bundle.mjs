@@ -18,3 +18,5 @@ await build({
   banner: { js: "import { createRequire as __rddRequire } from 'node:module'; const require = __rddRequire(import.meta.url);" },
 });
 chmodSync(out, 0o755);
+// The status page (docs/dashboard.md) is bundled for the browser separately.
+await import('./bundle-dashboard.mjs');

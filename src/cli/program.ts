@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../service/version.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerCtlCommands } from './commands/ctl.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerLimaVMCommands } from './commands/limavm.js';
 import { registerServiceCommands } from './commands/service.js';
 import { Cli, LOG_LEVELS, type GlobalOptions, type Io } from './context.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: Io, onCli: (cli: Cli) => void): Command {
   registerLimaVMCommands(program, cliOf);
   registerCtlCommands(program, cliOf);
   registerServiceCommands(program, cliOf);
+  registerDashboardCommand(program, cliOf);
   return program;
 }
 

@@ -25,6 +25,7 @@ import type { Store } from '../store/types.js';
 import { createKernel } from '../supervisor/index.js';
 import type { Kernel } from '../supervisor/types.js';
 import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
+import { defaultAssetsDir } from '../dashboard/server/static.js';
 import type { DaemonConfig } from './config.js';
 import { liveHostInfo } from './host.js';
 import { checkSocketPaths, type Instance, type Paths } from './instance.js';
@@ -200,6 +201,7 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     },
     logs: fileLogSource((name, stream) => join(core.driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
+    dashboard: { assetsDir: defaultAssetsDir(), keyFile: join(paths.dir, 'dashboard.key') },
   });
   log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');
 
