@@ -27,6 +27,7 @@ import type { Kernel } from '../supervisor/types.js';
 import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
 import { defaultAssetsDir } from '../dashboard/server/static.js';
 import type { DaemonConfig } from './config.js';
+import { withPreferredPort, writeLastPort } from './last-port.js';
 import { liveHostInfo } from './host.js';
 import { checkSocketPaths, type Instance, type Paths } from './instance.js';
 import { VERSION } from './version.js';
@@ -184,11 +185,12 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
   const { paths, config, log, instance } = o;
   const core = await startCore(o);
   const binary = core.driver.binary;
-  const gateway = await startGateway({
+  const lastPortFile = join(paths.dir, 'gateway.port');
+  const gateway = await withPreferredPort(config.port, lastPortFile, log, (port) => startGateway({
     api: core.api,
     store: core.store,
     log: log.child({ component: 'gateway' }),
-    port: config.port,
+    port,
     socketPath: paths.gatewaySocket,
     endpointFile: paths.endpointFile,
     info: {
@@ -202,7 +204,8 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     logs: fileLogSource((name, stream) => join(core.driver.instanceDir(name), stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log')),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
     dashboard: { assetsDir: defaultAssetsDir(), keyFile: join(paths.dir, 'dashboard.key') },
-  });
+  }));
+  writeLastPort(lastPortFile, Number(new URL(gateway.url).port));
   log.info({ url: gateway.url, socket: gateway.socketPath, instance: instance.name }, 'daemon ready');
 
   let resolveDone!: () => void;

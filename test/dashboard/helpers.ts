@@ -78,7 +78,10 @@ export interface Daemon {
   loginUrl(): Promise<string>;
 }
 
-/** A daemon on a fixed port in a fresh RDD_HOME, stopped (and its processes reaped) at teardown. */
+/**
+ * A daemon on a fixed port in a fresh RDD_HOME, stopped (and its processes reaped) at teardown.
+ * `config.port: 0` leaves the port to the daemon (then `port` is not its port).
+ */
 export async function daemon(t: ExecutionContext, config: Record<string, unknown> = {}): Promise<Daemon> {
   const home = rddHome(t);
   const port = await freePort();

@@ -52,9 +52,11 @@ test("a VM's hostagent log is followed live", async (t) => {
 });
 
 test('after the daemon is killed and restarted, the page reconnects, says so, and resumes', async (t) => {
-  const d = await daemon(t);
+  // No configured port: the restarted daemon takes its last port again, so the page's origin holds.
+  const d = await daemon(t, { port: 0 });
   const ctx = await browser(t);
-  const page = await signedIn(ctx, await d.loginUrl());
+  const url = await d.loginUrl();
+  const page = await signedIn(ctx, url);
   const conn = page.locator('#conn');
   await page.locator('#conn[data-state="connected"]').waitFor();
   const oldPid = d.home.daemonPid();
@@ -73,6 +75,7 @@ test('after the daemon is killed and restarted, the page reconnects, says so, an
   const r = await d.home.run(['service', 'start']);
   t.is(r.exitCode, 0, r.stderr);
   await page.locator('#conn[data-state="connected"]').waitFor({ timeout: 60_000 });
+  t.is(new URL(await d.loginUrl()).host, new URL(url).host, 'the same origin after the restart');
   t.regex(await conn.innerText(), /Reconnected to rdd .*the daemon restarted/);
   // The streams resumed: a change made now shows up.
   const set = await d.home.run(['set', 'virtualMachine.cpus=1', '--no-wait']);

@@ -554,11 +554,6 @@ async function main(): Promise<void> {
       },
       encoding: 'json',
     });
-    if (cred.kind === 'code') {
-      const s = await client.login();
-      credential = s.session;
-      keepSession(s.session);
-    }
   } catch (e) {
     if (cred.kind === 'session') dropSession();
     signInError(
@@ -570,6 +565,19 @@ async function main(): Promise<void> {
     );
     return;
   }
+  // The exchange runs alongside the first subscriptions: this connection is already signed in by
+  // the code, the session is only needed for the next one.
+  const exchanged =
+    cred.kind === 'code'
+      ? client.login().then((s) => {
+          credential = s.session;
+          keepSession(s.session);
+        })
+      : Promise.resolve();
+  exchanged.catch((e: unknown) => {
+    client.close();
+    signInError(`The daemon accepted the login code but refused the sign-in: ${errorText(e)}`);
+  });
   byId('app').hidden = false;
   byId('vms').hidden = false;
   buildApp();
@@ -612,7 +620,7 @@ async function main(): Promise<void> {
     onError,
   );
   setInterval(tickSince, 1000);
-  void watchConnection();
+  void exchanged.then(() => watchConnection(), () => undefined);
 }
 
 void main();
