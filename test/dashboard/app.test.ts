@@ -27,6 +27,10 @@ test('Start on the page creates the App and the conditions arrive until Settled'
   t.is(await vm.locator('dd.lima').innerText(), 'Running');
   await page.locator('#app-timeline').evaluate((el) => el.closest('details')?.setAttribute('open', ''));
   await screenshot(t, page, 'settled');
+  // For the eye: a narrow window and dark mode (not asserted).
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 380, height: 900 });
+  await screenshot(t, page, 'settled-narrow-dark');
 
   const app = await d.home.get<App>('app', 'app');
   t.true(app?.spec.running, 'the page really wrote the App');

@@ -301,6 +301,9 @@ function renderApp(): void {
       ]
     : [];
   v.spec.replaceChildren(...rows.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
+  // The current values show through the empty fields; an empty field leaves its value as it is.
+  v.cpus.placeholder = spec.virtualMachine?.cpus !== undefined ? String(spec.virtualMachine.cpus) : '';
+  v.memory.placeholder = spec.virtualMachine?.memory !== undefined ? String(spec.virtualMachine.memory) : 'e.g. 4GiB';
   const conds = e ? [...e.conditions.values()] : [];
   const settled = e?.conditions.get('Settled');
   v.settled.dataset.status = settled?.status ?? 'none';
