@@ -111,11 +111,15 @@ function loginOp(ctx: GatewayContext, conn: ConnectionPort, op: 'loginCode' | 'l
   if (!auth) throw new ApiError(503, 'ServiceUnavailable', 'this gateway does not serve the status page, so it has no sign-in');
   if (op === 'loginCode') {
     if (conn.auth !== 'token') throw new ApiError(403, 'Forbidden', 'only a client holding the daemon token may create login codes; run "rdd dashboard"');
-    return auth.issueCode();
+    const code = auth.issueCode();
+    conn.log.info({ expiresAt: code.expiresAt }, 'issued a status-page login code');
+    return code;
   }
   if (conn.auth !== 'login-code' || conn.loggedIn) {
     throw new ApiError(403, 'Forbidden', 'login is allowed once, on a connection opened with a login code; run "rdd dashboard" for a new link');
   }
   conn.loggedIn = true;
-  return auth.issueSession();
+  const session = auth.issueSession();
+  conn.log.info({ expiresAt: session.expiresAt }, 'the status page signed in');
+  return session;
 }
