@@ -35,3 +35,6 @@ chmodSync(dist('rdd.mjs'), 0o755);
 rmSync(dist('rdd.cjs.cache'), { force: true });
 const r = spawnSync(process.execPath, [dist('rdd.mjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: '1' }, stdio: 'inherit' });
 if (r.status !== 0) throw new Error(`writing the CLI code cache failed (exit ${String(r.status)})`);
+
+// The status page (docs/dashboard.md) is bundled for the browser separately.
+await import('./bundle-dashboard.mjs');

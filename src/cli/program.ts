@@ -4,6 +4,7 @@ import { VERSION } from '../service/version.js';
 import { registerAppCommands } from './commands/app.js';
 import { registerCtlCommands } from './commands/ctl.js';
 import { registerKubectlCommand } from './commands/kube.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerLimaVMCommands } from './commands/limavm.js';
 import { registerServiceCommands } from './commands/service.js';
 import { Cli, LOG_LEVELS, type GlobalOptions, type Io } from './context.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: Io, onCli: (cli: Cli) => void): Command {
   registerCtlCommands(program, cliOf);
   registerServiceCommands(program, cliOf);
   registerKubectlCommand(program, cliOf);
+  registerDashboardCommand(program, cliOf);
   return program;
 }
 

@@ -29,7 +29,9 @@ import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../
 import type { KubeApi } from '../kubeapi/index.js';
 import { startInstanceKubeApi } from '../kubeapi/instance.js';
 import { generateToken } from '../transport/server/auth.js';
+import { defaultAssetsDir } from '../dashboard/server/static.js';
 import type { DaemonConfig } from './config.js';
+import { withPreferredPort, writeLastPort } from './last-port.js';
 import { liveHostInfo } from './host.js';
 import { checkSocketPaths, portClaimsFor, type Instance, type Paths } from './instance.js';
 import { VERSION } from './version.js';
@@ -219,12 +221,13 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     token,
     ...(config.kubeApiPort !== undefined ? { port: config.kubeApiPort } : {}),
   });
-  const gateway = await startGateway({
+  const lastPortFile = join(paths.dir, 'gateway.port');
+  const gateway = await withPreferredPort(config.port, lastPortFile, log, (port) => startGateway({
     token,
     api: core.clientApi,
     store: core.store,
     log: log.child({ component: 'gateway' }),
-    port: config.port,
+    port,
     socketPath: paths.gatewaySocket,
     endpointFile: paths.endpointFile,
     info: {
@@ -237,10 +240,12 @@ export async function startDaemon(o: CoreOptions): Promise<Daemon> {
     },
     logs: fileLogSource(paths.limaHome),
     ...(config.heartbeatMs !== undefined ? { limits: { heartbeatMs: config.heartbeatMs } } : {}),
-  }).catch(async (e: unknown) => {
+    dashboard: { assetsDir: defaultAssetsDir(), keyFile: join(paths.dir, 'dashboard.key') },
+  })).catch(async (e: unknown) => {
     await kubeApi.close();
     throw e;
   });
+  writeLastPort(lastPortFile, Number(new URL(gateway.url).port));
   log.info({ url: gateway.url, socket: gateway.socketPath, kubeApi: kubeApi.url, instance: instance.name }, 'daemon ready');
 
   let resolveDone!: () => void;

@@ -180,6 +180,16 @@ export interface LogsRequest {
   stream?: 'stdout' | 'stderr';
   follow?: boolean;
 }
+/** Token holders only: a one-time login code for the status page (see docs/dashboard.md). */
+export interface LoginCodeRequest {
+  id: RequestId;
+  op: 'loginCode';
+}
+/** On a connection opened with a login code, once: the browser session that replaces the code. */
+export interface LoginRequest {
+  id: RequestId;
+  op: 'login';
+}
 export interface CancelRequest {
   id: RequestId;
   op: 'cancel';
@@ -199,7 +209,9 @@ export type Request =
   | UnwatchRequest
   | ConditionsRequest
   | LogsRequest
-  | CancelRequest;
+  | CancelRequest
+  | LoginCodeRequest
+  | LoginRequest;
 
 export type Op = Request['op'];
 
@@ -226,6 +238,19 @@ export interface ResultOf {
   conditions: StreamStarted;
   logs: StreamStarted;
   cancel: StreamStopped;
+  loginCode: LoginCodeResult;
+  login: LoginResult;
+}
+
+export interface LoginCodeResult {
+  /** Goes in the page URL's fragment; valid once, for about a minute. */
+  code: string;
+  expiresAt: string;
+}
+export interface LoginResult {
+  /** The browser's credential from now on (it survives a daemon restart, not its expiry). */
+  session: string;
+  expiresAt: string;
 }
 
 export interface StreamStarted {

@@ -68,6 +68,8 @@ const schemas = {
     follow: Type.Optional(Type.Boolean()),
   }),
   cancel: op('cancel', { stream: Id }),
+  loginCode: op('loginCode', {}),
+  login: op('login', {}),
 } as const;
 
 type Schemas = typeof schemas;

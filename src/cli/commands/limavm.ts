@@ -16,8 +16,7 @@ import { resolveLimactl } from '../../lima/driver/resolve.js';
 import { loadDaemonConfig } from '../../service/config.js';
 import type { Cli } from '../context.js';
 import { ChildExit, CliError } from '../exit.js';
-import { DONE, type Verdict } from '../wait/wait.js';
-import { FailureTracker, conditionReached, gone, resetDone, restartCountAbove } from '../wait/predicates.js';
+import { FailureTracker, gone, resetDone, restartCountAbove, vmStopped } from '../wait/predicates.js';
 import { findVM, ns, parseParams, waitRunning, what } from './limavm-common.js';
 import { runWait } from '../wait/run.js';
 import { createVM } from './limavm-create.js';
@@ -25,16 +24,6 @@ import { collect, nonNegativeIntArg, waitOptions, type WaitFlags } from './optio
 import { childProcess } from '../lazy.js';
 
 const conds = (o: Resource | undefined): Condition[] | undefined => (o?.status as { conditions?: Condition[] } | undefined)?.conditions;
-
-/** Stopped: Running=False with reason Stopped (not Starting or StartFailed), or no instance at all (Created=False). */
-function stopped(name: string, gen: number, tracker: FailureTracker): (o: Resource | undefined) => Verdict {
-  const reached = conditionReached(what(name), { type: 'Running', status: 'False', reason: 'Stopped' }, tracker, gen);
-  return (o) => {
-    const created = findCondition(conds(o), 'Created');
-    if (o && created?.status === 'False' && findCondition(conds(o), 'Running')?.status !== 'True') return DONE;
-    return reached(o);
-  };
-}
 
 async function setRunning(cli: Cli, name: string, running: boolean, f: WaitFlags): Promise<void> {
   const s = await cli.session();
@@ -61,7 +50,7 @@ async function setRunning(cli: Cli, name: string, running: boolean, f: WaitFlags
       initial: res,
       what: `${what(name)} to stop`,
       minGeneration: gen,
-      check: stopped(name, gen, new FailureTracker(res, { armed: true, generation: gen, types: ['Running'] })),
+      check: vmStopped(what(name), gen, new FailureTracker(res, { armed: true, generation: gen, types: ['Running'] })),
     },
     f.timeout,
   );

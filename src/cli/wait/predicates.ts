@@ -8,7 +8,7 @@ import {
   type Condition,
   type Resource,
 } from '../../api/index.js';
-import { DONE, WAIT, failed, type Verdict } from './wait.js';
+import { DONE, WAIT, failed, type Verdict } from './verdict.js';
 
 const conditionsOf = (o: Resource | undefined): Condition[] => (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 
@@ -123,4 +123,14 @@ export function resetDone(what: string, tracker: FailureTracker): (o: Resource |
 /** Deletion: the object is gone, or a new object (another uid) took its name. */
 export function gone(uid: string): (o: Resource | undefined) => Verdict {
   return (o) => (!o || o.metadata.uid !== uid ? DONE : WAIT);
+}
+
+/** `limavm stop`: Running=False with reason Stopped (not Starting or StartFailed), or no instance at all (Created=False). */
+export function vmStopped(what: string, gen: number, tracker: FailureTracker): (o: Resource | undefined) => Verdict {
+  const reached = conditionReached(what, { type: 'Running', status: 'False', reason: 'Stopped' }, tracker, gen);
+  return (o) => {
+    const conds = conditionsOf(o);
+    if (o && findCondition(conds, 'Created')?.status === 'False' && findCondition(conds, 'Running')?.status !== 'True') return DONE;
+    return reached(o);
+  };
 }

@@ -9,10 +9,8 @@ import { FOREVER_MS, formatDuration } from '../duration.js';
 import { CliError, timeoutError } from '../exit.js';
 import { transitionLine, type Progress } from './progress.js';
 
-export type Verdict = { readonly kind: 'wait' } | { readonly kind: 'done' } | { readonly kind: 'failed'; readonly message: string };
-export const WAIT: Verdict = { kind: 'wait' };
-export const DONE: Verdict = { kind: 'done' };
-export const failed = (message: string): Verdict => ({ kind: 'failed', message });
+import type { Verdict } from './verdict.js';
+export { DONE, WAIT, failed, type Verdict } from './verdict.js';
 
 export interface WaitSpec {
   readonly kind: string;

@@ -4,7 +4,7 @@ import { ApiError, type Condition, type Resource, type ResourceInput } from '../
 import type { Logger } from '../../log.js';
 import type { DeleteResult, ListResult } from '../../store/types.js';
 import { readEndpointFile } from '../endpoint.js';
-import { DEFAULT_LIMITS, type Encoding, type HelloResult } from '../protocol.js';
+import { DEFAULT_LIMITS, type Encoding, type HelloResult, type LoginCodeResult, type LoginResult } from '../protocol.js';
 import { ConditionSubscription, waitForCondition, type ConditionStream, type ConditionUpdate, type WaitForConditionOptions } from './conditions.js';
 import { Conn, type DialTarget } from './conn.js';
 import { streamLogs, type LogsOptions } from './logs.js';
@@ -31,6 +31,10 @@ export interface NamespaceOption {
 
 export interface Client {
   hello(): Promise<HelloResult>;
+  /** A one-time login code for the status page (token holders only). */
+  loginCode(): Promise<LoginCodeResult>;
+  /** On a connection opened with a login code: the session that replaces it. */
+  login(): Promise<LoginResult>;
   get<T extends Resource = Resource>(kind: string, name: string, o?: NamespaceOption): Promise<T>;
   list<T extends Resource = Resource>(kind: string, o?: NamespaceOption & { labelSelector?: string; name?: string }): Promise<ListResult<T>>;
   create<T extends Resource = Resource>(obj: ResourceInput, o?: { dryRun?: boolean }): Promise<T>;
@@ -122,6 +126,14 @@ class GatewayClient implements Client {
 
   hello(): Promise<HelloResult> {
     return this.connection().then((c) => c.request({ op: 'hello', client: 'rdd-client' }));
+  }
+
+  loginCode(): Promise<LoginCodeResult> {
+    return this.connection().then((c) => c.request({ op: 'loginCode' }));
+  }
+
+  login(): Promise<LoginResult> {
+    return this.connection().then((c) => c.request({ op: 'login' }));
   }
 
   async get<T extends Resource = Resource>(kind: string, name: string, o: NamespaceOption = {}): Promise<T> {

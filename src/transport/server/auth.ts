@@ -30,8 +30,11 @@ export function offeredProtocols(headers: IncomingHttpHeaders): string[] {
     .filter((p) => p.length > 0);
 }
 
+/** How a peer proved itself: the daemon token, or a browser credential of the status page. */
+export type AuthKind = 'token' | 'login-code' | 'session';
+
 export type UpgradeVerdict =
-  | { ok: true; encoding: Encoding; protocol: string }
+  | { ok: true; encoding: Encoding; protocol: string; auth: AuthKind }
   | { ok: false; status: 400 | 401 | 403; message: string };
 
 export interface UpgradeCheck {
@@ -40,20 +43,30 @@ export interface UpgradeCheck {
   readonly port: number;
   /** 'unix' connections never come from a browser, so any Origin there is refused. */
   readonly via: 'tcp' | 'unix';
+  /**
+   * The status page's credentials (a one-time login code, which this call uses up, or a session).
+   * Consulted only for a browser on the daemon's own origin, so a foreign page never spends a code.
+   */
+  readonly browserCredential?: (credential: string) => 'login-code' | 'session' | undefined;
 }
 
 export function checkUpgrade(headers: IncomingHttpHeaders, c: UpgradeCheck): UpgradeVerdict {
   const protocols = offeredProtocols(headers);
   let token: string | undefined;
-  const auth = headers.authorization;
-  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) token = auth.replace(/^bearer\s+/i, '').trim();
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string' && /^bearer\s+/i.test(authorization)) token = authorization.replace(/^bearer\s+/i, '').trim();
   token ??= protocols.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
   if (token === undefined || token.length === 0) {
     return { ok: false, status: 401, message: 'missing token: send "Authorization: Bearer <token>" or the subprotocol "rdd.token.<token>"' };
   }
-  if (!tokensEqual(token, c.token)) return { ok: false, status: 401, message: 'invalid token' };
-
   const origin = headers.origin;
+  let auth: AuthKind = 'token';
+  if (!tokensEqual(token, c.token)) {
+    const browser = typeof origin === 'string' && isOwnOrigin(origin, c) ? c.browserCredential?.(token) : undefined;
+    if (!browser) return { ok: false, status: 401, message: 'invalid token' };
+    auth = browser;
+  }
+
   if (typeof origin === 'string' && !isOwnOrigin(origin, c)) {
     return { ok: false, status: 403, message: `origin ${JSON.stringify(origin.slice(0, 200))} is not allowed` };
   }
@@ -62,7 +75,7 @@ export function checkUpgrade(headers: IncomingHttpHeaders, c: UpgradeCheck): Upg
   if (!protocol) {
     return { ok: false, status: 400, message: `no supported subprotocol; offer "${SUBPROTOCOL_MSGPACK}" or "${SUBPROTOCOL_JSON}"` };
   }
-  return { ok: true, protocol, encoding: protocol === SUBPROTOCOL_MSGPACK ? 'msgpack' : 'json' };
+  return { ok: true, protocol, encoding: protocol === SUBPROTOCOL_MSGPACK ? 'msgpack' : 'json', auth };
 }
 
 function isOwnOrigin(origin: string, c: UpgradeCheck): boolean {

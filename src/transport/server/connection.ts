@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { createCodec, type Codec } from '../codec.js';
 import { CloseCodes, type Encoding, type Request, type RequestId, type StreamStopped } from '../protocol.js';
 import { parseRequest } from '../requests.js';
+import type { AuthKind } from './auth.js';
 import { streamKey, type ConnectionPort, type GatewayContext, type Outcome, type Stream } from './context.js';
 import { handle } from './ops.js';
 import { Outbound, type OutEvent } from './outbound.js';
@@ -45,6 +46,7 @@ export class Connection implements ConnectionPort {
   private idleWaiters: (() => void)[] = [];
   /** Heartbeat: set by pong, cleared by each ping. */
   alive = true;
+  loggedIn = false;
   readonly done: Promise<void>;
 
   constructor(
@@ -53,6 +55,7 @@ export class Connection implements ConnectionPort {
     encoding: Encoding,
     readonly via: 'tcp' | 'unix',
     private readonly ctx: GatewayContext,
+    readonly auth: AuthKind = 'token',
   ) {
     this.encoding = encoding;
     this.codec = createCodec(encoding);

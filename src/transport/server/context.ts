@@ -3,6 +3,8 @@ import type { Api } from '../../admission/types.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../../store/types.js';
 import type { DaemonInfo, Encoding, Limits, RequestId } from '../protocol.js';
+import type { BrowserAuth } from '../../dashboard/server/login.js';
+import type { AuthKind } from './auth.js';
 import type { ConditionHub } from './condition-hub.js';
 import type { OutEvent } from './outbound.js';
 
@@ -19,6 +21,8 @@ export interface GatewayContext {
   readonly logs?: LogSource;
   readonly limits: Limits;
   readonly hub: ConditionHub;
+  /** The status page's sign-in (login codes, sessions); absent when the page is not served. */
+  readonly browserAuth?: BrowserAuth;
 }
 
 /** An open stream (watch, conditions, logs) on a connection. */
@@ -35,6 +39,10 @@ export interface ConnectionPort {
   readonly id: number;
   readonly encoding: Encoding;
   readonly log: Logger;
+  /** How the peer authenticated (the login ops depend on it). */
+  readonly auth: AuthKind;
+  /** Set once the `login` exchange happened on this connection (it is allowed once). */
+  loggedIn: boolean;
   /** Aborted when the connection goes away. */
   readonly signal: AbortSignal;
   /** Frames that are never conflated (stream starts, log lines, stream ends). */

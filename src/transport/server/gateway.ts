@@ -10,7 +10,9 @@ import type { Logger } from '../../log.js';
 import type { Store } from '../../store/types.js';
 import { removeEndpointFile, writeEndpointFile } from '../endpoint.js';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION, type DaemonInfo, type Encoding, type Limits } from '../protocol.js';
-import { checkUpgrade, generateToken } from './auth.js';
+import { BrowserAuth } from '../../dashboard/server/login.js';
+import { staticSite } from '../../dashboard/server/static.js';
+import { checkUpgrade, generateToken, type AuthKind } from './auth.js';
 import { ConditionHub } from './condition-hub.js';
 import { Connection, type ConnectionStats } from './connection.js';
 import type { GatewayContext, LogSource } from './context.js';
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   info: DaemonInfo;
   logs?: LogSource;
   limits?: Partial<Limits>;
+  /** Serve the status page on the TCP port (docs/dashboard.md). */
+  dashboard?: { readonly assetsDir: string; readonly keyFile: string };
 }
 
 export interface GatewayStats {
@@ -61,7 +65,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const token = opts.token ?? generateToken();
   const host = opts.host ?? '127.0.0.1';
   const hub = new ConditionHub(opts.store, log);
-  const ctx: GatewayContext = { api: opts.api, store: opts.store, log, info: opts.info, limits, hub, ...(opts.logs ? { logs: opts.logs } : {}) };
+  const browserAuth = opts.dashboard ? new BrowserAuth({ keyFile: opts.dashboard.keyFile }) : undefined;
+  const site = opts.dashboard ? staticSite(opts.dashboard.assetsDir) : undefined;
+  const ctx: GatewayContext = {
+    api: opts.api,
+    store: opts.store,
+    log,
+    info: opts.info,
+    limits,
+    hub,
+    ...(opts.logs ? { logs: opts.logs } : {}),
+    ...(browserAuth ? { browserAuth } : {}),
+  };
 
   const connections = new Set<Connection>();
   const refused: Record<string, number> = {};
@@ -101,25 +116,30 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     socket.on('error', (err) => log.debug({ err }, 'upgrade socket error'));
     try {
       if (closing) return refuse(socket, 503, 'the daemon is shutting down');
-      const verdict = checkUpgrade(req.headers, { token, port, via });
+      const verdict = checkUpgrade(req.headers, {
+        token,
+        port,
+        via,
+        ...(browserAuth ? { browserCredential: (c: string) => browserAuth.accept(c) } : {}),
+      });
       if (!verdict.ok) {
         log.info({ status: verdict.status, via, origin: req.headers.origin }, `refused connection: ${verdict.message}`);
         return refuse(socket, verdict.status, verdict.message);
       }
       pending.set(req, { encoding: verdict.encoding, via });
-      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, verdict.encoding, via));
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, verdict.encoding, via, verdict.auth));
     } catch (err) {
       log.error({ err }, 'upgrade failed');
       socket.destroy();
     }
   };
 
-  const onConnection = (ws: WebSocket, encoding: Encoding, via: 'tcp' | 'unix'): void => {
+  const onConnection = (ws: WebSocket, encoding: Encoding, via: 'tcp' | 'unix', auth: AuthKind): void => {
     if (closing) {
       ws.close(1001, 'daemon shutting down');
       return;
     }
-    const conn = new Connection(nextId++, ws, encoding, via, ctx);
+    const conn = new Connection(nextId++, ws, encoding, via, ctx, auth);
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));
     conn.log.debug('connection opened');
@@ -130,7 +150,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     res.end('this endpoint speaks WebSocket only (subprotocol rdd.v1.msgpack or rdd.v1.json)\n');
   };
 
-  const tcp = http.createServer(plainHttp);
+  const tcp = http.createServer((req, res) => {
+    if (!site?.serve(req, res, port)) plainHttp(req, res);
+  });
   const unix = http.createServer(plainHttp);
   for (const [server, via] of [[tcp, 'tcp'], [unix, 'unix']] as const) {
     server.on('upgrade', onUpgrade(via));

@@ -95,9 +95,31 @@ export function handle(ctx: GatewayContext, conn: ConnectionPort, req: Request):
       return startConditions(ctx, conn, req, kindNamed(req.kind));
     case 'logs':
       return startLogs(ctx, conn, req);
+    case 'loginCode':
+    case 'login':
+      return ok(loginOp(ctx, conn, req.op));
     case 'unwatch':
     case 'cancel':
       // Handled by the connection, which owns the stream table.
       throw new ApiError(500, 'InternalError', `operation "${req.op}" reached the handler table`);
   }
+}
+
+/** The status page's sign-in: token holders mint codes; a code's connection trades it once for a session. */
+function loginOp(ctx: GatewayContext, conn: ConnectionPort, op: 'loginCode' | 'login'): unknown {
+  const auth = ctx.browserAuth;
+  if (!auth) throw new ApiError(503, 'ServiceUnavailable', 'this gateway does not serve the status page, so it has no sign-in');
+  if (op === 'loginCode') {
+    if (conn.auth !== 'token') throw new ApiError(403, 'Forbidden', 'only a client holding the daemon token may create login codes; run "rdd dashboard"');
+    const code = auth.issueCode();
+    conn.log.info({ expiresAt: code.expiresAt }, 'issued a status-page login code');
+    return code;
+  }
+  if (conn.auth !== 'login-code' || conn.loggedIn) {
+    throw new ApiError(403, 'Forbidden', 'login is allowed once, on a connection opened with a login code; run "rdd dashboard" for a new link');
+  }
+  conn.loggedIn = true;
+  const session = auth.issueSession();
+  conn.log.info({ expiresAt: session.expiresAt }, 'the status page signed in');
+  return session;
 }
