@@ -1,6 +1,7 @@
 // The daemon: builds the store, admission, Lima driver, actor tree and gateway for one instance,
 // and shuts them down in order: stop accepting writes, stop every hostagent in parallel within the
 // grace period, stop the actors leaf-first, close the gateway, close the store last.
+import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
 import { createApi, defaultHooks } from '../admission/index.js';
