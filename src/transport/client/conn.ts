@@ -15,6 +15,8 @@ import {
 } from '../protocol.js';
 import { connectionError, closedError, tooLargeError } from './errors.js';
 
+const utf8 = new TextEncoder();
+
 export type RequestBody<O extends Op> = { op: O } & Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
 /** Receives the messages of one stream, and learns when the connection under it is gone. */
@@ -149,7 +151,8 @@ export class Conn {
         const frame = this.codec.encode({ id, ...body });
         // The gateway closes the whole connection (1009) on an oversized frame, failing every
         // request on it with a bare "connection closed": refuse this one request instead.
-        const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+        // TextEncoder, not Buffer: the status page runs this client in a browser.
+        const size = typeof frame === 'string' ? utf8.encode(frame).length : frame.length;
         if (size > this.opts.maxPayload) {
           clearTimeout(timer);
           this.pending.delete(id);
