@@ -1,9 +1,7 @@
 // The kubeconfig that points kubectl and client libraries at the daemon's Kubernetes API: the CA
 // embedded, the instance token, one context named after the instance.
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { writePrivateFile } from '../transport/endpoint.js';
 
 export interface KubeconfigInput {
   readonly server: string;
@@ -27,16 +25,7 @@ export function renderKubeconfig(k: KubeconfigInput): string {
 
 /** Written atomically with mode 0600: it holds the token. */
 export function writeKubeconfig(file: string, k: KubeconfigInput): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, renderKubeconfig(k), { mode: 0o600 });
-  try {
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writePrivateFile(file, renderKubeconfig(k));
 }
 
 /** The context name of an instance: `rdd-<instance>` (distinct from the VM's own k3s context). */

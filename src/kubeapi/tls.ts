@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import forge from 'node-forge';
 import { ApiError } from '../api/index.js';
+import { writePrivateFile } from '../transport/endpoint.js';
 
 export interface TlsFiles {
   readonly caCert: string;
@@ -90,13 +91,6 @@ function makeServing(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.Priva
   return { certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
 }
 
-/** Writes `text` atomically with mode 0600 (the umask would otherwise widen or narrow it). */
-function writePrivate(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
-}
 
 function readIfValid(f: TlsFiles): TlsMaterial | undefined {
   let caPem: string, certPem: string, keyPem: string;
@@ -142,13 +136,13 @@ export function ensureTls(dir: string, o: { commonName: string }): TlsMaterial {
     }
     if (!ca) {
       const made = makeCa(o.commonName, 10);
-      writePrivate(f.caKey, made.keyPem);
-      writePrivate(f.caCert, made.certPem);
+      writePrivateFile(f.caKey, made.keyPem);
+      writePrivateFile(f.caCert, made.certPem);
       ca = made;
     }
     const serving = makeServing(ca, 1);
-    writePrivate(f.key, serving.keyPem);
-    writePrivate(f.cert, serving.certPem);
+    writePrivateFile(f.key, serving.keyPem);
+    writePrivateFile(f.cert, serving.certPem);
     return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };
   } catch (e) {
     throw new ApiError(500, 'InternalError', `cannot create the Kubernetes API certificates in ${dir}: ${e instanceof Error ? e.message : String(e)}; check that the directory is writable`, undefined, { cause: e });

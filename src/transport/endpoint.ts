@@ -6,12 +6,16 @@ import * as path from 'node:path';
 import { ApiError } from '../api/index.js';
 import type { EndpointInfo } from './protocol.js';
 
-export function writeEndpointFile(file: string, info: EndpointInfo): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+/**
+ * Writes `text` to `file` atomically (temp file + fsync + rename) with mode exactly 0600, so a
+ * reader never sees a half-written secret. Shared by every file that holds the token or a key.
+ */
+export function writePrivateFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    fs.writeSync(fd, `${JSON.stringify(info, null, 2)}\n`);
+    fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -24,6 +28,10 @@ export function writeEndpointFile(file: string, info: EndpointInfo): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+export function writeEndpointFile(file: string, info: EndpointInfo): void {
+  writePrivateFile(file, `${JSON.stringify(info, null, 2)}\n`);
 }
 
 /** Reads and checks the endpoint file. A missing file means no daemon: 503 ServiceUnavailable. */
