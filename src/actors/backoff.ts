@@ -1,17 +1,12 @@
 // Per-resource exponential requeue for expected failures (a failed limactl call is a result,
 // not a crash). Crashes are the kernel's business; this never mixes with its restart backoff.
+import { backoffDelay, type BackoffBounds } from '../api/backoff.js';
 
-export interface RequeueBackoff {
-  readonly minMs: number;
-  readonly maxMs: number;
-  /** 0..1: the delay is multiplied by (1 + jitter * random()). */
-  readonly jitter: number;
-}
+export type RequeueBackoff = BackoffBounds;
 
-/** Delay before attempt `n` (1-based): min(maxMs, minMs * 2^(n-1)), jittered. */
+/** Delay before attempt `n` (1-based): the shared formula, never above maxMs (a requeue waits at most that long). */
 export function requeueDelay(n: number, b: RequeueBackoff, random: () => number): number {
-  const base = Math.min(b.maxMs, b.minMs * 2 ** Math.max(0, n - 1));
-  return Math.round(Math.min(b.maxMs, base * (1 + b.jitter * random())));
+  return Math.min(b.maxMs, backoffDelay(n, b, random));
 }
 
 /** Counts one more failed attempt on `s` and returns the delay before the next one. */

@@ -1,4 +1,5 @@
 // The resource model: object metadata, kinds and schemas, conditions, typed errors.
+export * from './backoff.js';
 export * from './errors.js';
 export * from './meta.js';
 export * from './names.js';

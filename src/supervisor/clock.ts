@@ -1,9 +1,10 @@
 // Time sources. The kernel never calls Date.now or setTimeout directly: tests inject a manual
 // clock and drive backoff, intensity windows and deadlines without sleeping.
+import { MAX_DELAY_MS } from '../api/backoff.js';
 import type { Clock, ManualClock } from './types.js';
 
 /** setTimeout's ceiling: Node turns anything larger into 1 ms (and nact wraps it negative). */
-export const MAX_DELAY_MS = 2 ** 31 - 1;
+export { MAX_DELAY_MS };
 
 /** Clamps a duration to [0, 2^31-1] ms; NaN counts as 0 and +Infinity as the ceiling. */
 export function clampMs(ms: number): number {

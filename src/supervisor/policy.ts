@@ -1,7 +1,7 @@
 // Restart policy: defaults, up-front validation of child specs (OTP's validX), and the two pure
 // functions that decide restarts: the intensity window and the backoff delay.
 import { errors, type StatusCause } from '../api/errors.js';
-import { clampMs } from './clock.js';
+import { backoffDelay } from '../api/backoff.js';
 import type { Backoff, ChildSpec, RestartPolicy } from './types.js';
 
 /**
@@ -47,14 +47,9 @@ export function nextAttempt(prev: number, runningSince: number | undefined, now:
   return prev + 1;
 }
 
-/**
- * Delay before restart `attempt` (1-based): min(maxMs, minMs * 2^(attempt-1)) * (1 + jitter * random()),
- * clamped to 2^31-1 ms. With jitter the delay may exceed maxMs by up to that factor (as Akka's).
- */
+/** Delay before restart `attempt` (1-based): the shared backoff formula with the policy's bounds. */
 export function nextDelay(attempt: number, backoff: Backoff, random: () => number): number {
-  const exp = Math.max(0, attempt - 1);
-  const base = exp >= 60 ? backoff.maxMs : Math.min(backoff.maxMs, backoff.minMs * 2 ** exp);
-  return clampMs(Math.round(base * (1 + backoff.jitter * random())));
+  return backoffDelay(attempt, backoff, random);
 }
 
 const isNonNegative = (n: unknown): n is number => typeof n === 'number' && n >= 0 && !Number.isNaN(n);

@@ -1,5 +1,6 @@
 // What the long-lived client streams (watch, conditions) need from the client: a live connection
 // (redialed on demand), a list call for relisting, and a retry schedule.
+import { backoffDelay, type BackoffBounds } from '../../api/backoff.js';
 import { isApiError, type ApiError } from '../../api/index.js';
 import type { Logger } from '../../log.js';
 import type { ListResult } from '../../store/types.js';
@@ -15,18 +16,14 @@ export interface StreamHost {
   forget(stream: { close(): void }): void;
 }
 
-/** Exponential backoff with jitter: 50 ms doubling to 5 s. */
+/** Redial delays: the shared backoff formula, 50 ms doubling to 5 s, stretched by up to 20%. */
 export class Backoff {
   private attempt = 0;
-  constructor(
-    private readonly baseMs = 50,
-    private readonly maxMs = 5_000,
-  ) {}
+  constructor(private readonly bounds: BackoffBounds = { minMs: 50, maxMs: 5_000, jitter: 0.2 }) {}
 
   next(): number {
-    const d = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
     this.attempt = Math.min(this.attempt + 1, 30);
-    return Math.round(d * (0.8 + Math.random() * 0.4));
+    return backoffDelay(this.attempt, this.bounds, Math.random);
   }
 
   reset(): void {
