@@ -1,14 +1,35 @@
-// Bundles the `rdd` CLI: dist/rdd.cjs holds the CLI and its dependencies, dist/rdd.mjs (the bin,
-// src/cli/launch.ts) runs it from a V8 code cache, dist/rdd.cjs.cache, written here. A client
-// command then loads one precompiled script instead of a few hundred modules (see docs/cli.md).
-// Native addons and packages that load files by path at run time stay external (resolved from
-// node_modules).
+// Bundles the `rdd` CLI: dist/rdd.cjs holds the client commands and their dependencies, dist/rdd.mjs
+// (the bin, src/cli/launch.ts) runs it from a V8 code cache, dist/rdd.cjs.cache, written here. A
+// client command then loads one precompiled script instead of a few hundred modules (see
+// docs/cli.md). The daemon (`rdd service serve`: store, actors, Lima driver, Kubernetes API) is a
+// second bundle, dist/rdd-daemon.cjs, loaded only by that command, so a client never reads it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).pathname;
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
+// Native addons and packages that load files by path at run time stay external (resolved from node_modules).
+const external = ['better-sqlite3', 'msgpackr-extract', 'pino', 'pino-pretty', 'bufferutil', 'utf-8-validate'];
+// msgpackr's Node entry loads its native string extractor (msgpackr-extract, through
+// node-gyp-build: ~10 ms of file system probing per command); the portable entry decodes the
+// same frames and is fast enough for one command's replies.
+const alias = { msgpackr: new URL('../node_modules/msgpackr/index.js', import.meta.url).pathname };
+
+/**
+ * The client bundle reaches the daemon only through `import('…/service/serve.js')`: it becomes a
+ * require of the daemon bundle beside it (a vm.Script has no dynamic import()).
+ */
+const daemonApart = {
+  name: 'daemon-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/service\/serve\.js$/ }, () => ({ path: 'serve', namespace: 'rdd-daemon' }));
+    b.onLoad({ filter: /.*/, namespace: 'rdd-daemon' }, () => ({
+      contents: 'module.exports = require(require("node:path").join(__dirname, "rdd-daemon.cjs"));',
+      loader: 'js',
+    }));
+  },
+};
 
 // CommonJS, because vm.Script (the only code cache Node 20 offers) runs scripts, not modules.
 await build({
@@ -21,11 +42,22 @@ await build({
   footer: { js: '})' },
   // The launcher passes the bundle's URL (package-root.ts finds the package from it).
   define: { 'import.meta.url': '__rddImportMetaUrl' },
-  // msgpackr's Node entry loads its native string extractor (msgpackr-extract, through
-  // node-gyp-build: ~10 ms of file system probing per command); the portable entry decodes the
-  // same frames and is fast enough for one command's replies.
-  alias: { msgpackr: new URL('../node_modules/msgpackr/index.js', import.meta.url).pathname },
-  external: ['better-sqlite3', 'msgpackr-extract', 'pino', 'pino-pretty', 'bufferutil', 'utf-8-validate'],
+  alias,
+  external,
+  plugins: [daemonApart],
+});
+
+// The daemon: a plain CommonJS module beside rdd.cjs (so the package-relative paths resolve alike),
+// required by `rdd service serve`; it runs once per daemon, so it needs no code cache.
+await build({
+  ...common,
+  entryPoints: [dist('src/service/serve.js')],
+  outfile: dist('rdd-daemon.cjs'),
+  format: 'cjs',
+  banner: { js: 'var __rddImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__rddImportMetaUrl' },
+  alias,
+  external,
 });
 
 await build({ ...common, entryPoints: [dist('src/cli/launch.js')], outfile: dist('rdd.mjs'), format: 'esm', banner: { js: '#!/usr/bin/env node' } });
