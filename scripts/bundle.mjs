@@ -1,12 +1,15 @@
-// Bundles the `rdd` CLI: dist/rdd.cjs holds the client commands and their dependencies, dist/rdd.mjs
-// (the bin, src/cli/launch.ts) runs it from a V8 code cache, dist/rdd.cjs.cache, written here. A
-// client command then loads one precompiled script instead of a few hundred modules (see
-// docs/cli.md). The daemon (`rdd service serve`: store, actors, Lima driver, Kubernetes API) is a
-// second bundle, dist/rdd-daemon.cjs, loaded only by that command, so a client never reads it.
+// Bundles the `rdd` CLI: dist/rdd-cli.cjs holds the client commands and their dependencies, and
+// dist/rdd.cjs (the bin, src/cli/launch.ts) runs it from a V8 code cache, dist/rdd-cli.cjs.cache,
+// written here. A client command then loads one precompiled script instead of a few hundred
+// modules (see docs/cli.md). The daemon (`rdd service serve`: store, actors, Lima driver,
+// Kubernetes API) is a second bundle, dist/rdd-daemon.cjs, loaded only by that command, so a
+// client never reads it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
+const require = createRequire(import.meta.url);
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).pathname;
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 // Native addons and packages that load files by path at run time stay external (resolved from node_modules).
@@ -31,11 +34,47 @@ const daemonApart = {
   },
 };
 
+/**
+ * Node built-ins that the client path imports but uses only on branches a client command does not
+ * take (wss:, compression, commander's executable subcommands): each becomes a proxy that requires
+ * the module on first use. Loading https and tls alone cost about 10 ms of a 120 ms command.
+ */
+const LAZY_BUILTINS = ['https', 'tls', 'zlib', 'child_process'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`) }, (a) =>
+      // The proxy's own require is the real built-in.
+      a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' });
+    // The export names are read here, at build time, so bundled ES imports (esbuild's __toESM copies
+    // every name as a getter) do not load the module either.
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => ({
+      loader: 'js',
+      contents: `const names = ${JSON.stringify(Object.keys(require(`node:${a.path}`)))};
+let m;
+const load = () => (m ??= require('node:${a.path}'));
+module.exports = new Proxy({}, {
+  get: (_t, k) => load()[k],
+  has: (_t, k) => names.includes(k),
+  ownKeys: () => names,
+  getOwnPropertyDescriptor: (_t, k) => (names.includes(k) ? { get: () => load()[k], enumerable: true, configurable: true } : undefined),
+});`,
+    }));
+    // The client needs ws's WebSocket only; ws's entry also loads its server (and node:http's).
+    b.onResolve({ filter: /^ws$/ }, () => ({ path: 'ws', namespace: 'ws-client' }));
+    b.onLoad({ filter: /.*/, namespace: 'ws-client' }, () => ({
+      loader: 'js',
+      resolveDir: new URL('../node_modules/ws/', import.meta.url).pathname,
+      contents: `const WebSocket = require('./lib/websocket.js');\nmodule.exports = { WebSocket, default: WebSocket };`,
+    }));
+  },
+};
+
 // CommonJS, because vm.Script (the only code cache Node 20 offers) runs scripts, not modules.
 await build({
   ...common,
   entryPoints: [dist('src/cli/bundle-entry.js')],
-  outfile: dist('rdd.cjs'),
+  outfile: dist('rdd-cli.cjs'),
   format: 'cjs',
   // One function expression, so the launcher compiles the file as read (no wrapping copy).
   banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
@@ -44,10 +83,10 @@ await build({
   define: { 'import.meta.url': '__rddImportMetaUrl' },
   alias,
   external,
-  plugins: [daemonApart],
+  plugins: [daemonApart, lazyBuiltins],
 });
 
-// The daemon: a plain CommonJS module beside rdd.cjs (so the package-relative paths resolve alike),
+// The daemon: a plain CommonJS module beside rdd-cli.cjs (so the package-relative paths resolve alike),
 // required by `rdd service serve`; it runs once per daemon, so it needs no code cache.
 await build({
   ...common,
@@ -60,12 +99,23 @@ await build({
   external,
 });
 
-await build({ ...common, entryPoints: [dist('src/cli/launch.js')], outfile: dist('rdd.mjs'), format: 'esm', banner: { js: '#!/usr/bin/env node' } });
-chmodSync(dist('rdd.mjs'), 0o755);
+// The bin is CommonJS too: Node starts a CommonJS main without its ES module loader, which costs
+// about 9 ms of a client command (resolving and translating the entry as a module).
+await build({
+  ...common,
+  entryPoints: [dist('src/cli/launch.js')],
+  outfile: dist('rdd.cjs'),
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node\nvar __rddLaunchUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__rddLaunchUrl' },
+});
+chmodSync(dist('rdd.cjs'), 0o755);
+rmSync(dist('rdd.mjs'), { force: true }); // the bin before it was CommonJS
 
 // A fresh cache for this bundle, holding the client path's module code (launch.ts, warmUp).
-rmSync(dist('rdd.cjs.cache'), { force: true });
-const r = spawnSync(process.execPath, [dist('rdd.mjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: '1' }, stdio: 'inherit' });
+rmSync(dist('rdd.cjs.cache'), { force: true }); // the cache's name before the bin was CommonJS
+rmSync(dist('rdd-cli.cjs.cache'), { force: true });
+const r = spawnSync(process.execPath, [dist('rdd.cjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: '1' }, stdio: 'inherit' });
 if (r.status !== 0) throw new Error(`writing the CLI code cache failed (exit ${String(r.status)})`);
 
 // The status page (docs/dashboard.md) is bundled for the browser separately.

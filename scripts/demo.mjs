@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../dist/rdd.mjs', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/rdd.cjs', import.meta.url));
 const rdd = (...args) => spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
 
 const started = rdd('start', '--timeout', '5m');

@@ -1,6 +1,6 @@
 // Where the installed package lives, found from this module's location by walking up to rdd's
 // package.json. Assets (templates/, the simulator, package.json) resolve from here, so the code
-// works the same from dist/src/** and from the bundled CLI (dist/rdd.mjs).
+// works the same from dist/src/** and from the bundles (dist/rdd-cli.cjs, dist/rdd-daemon.cjs).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

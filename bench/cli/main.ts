@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { bundledSimulatorPath } from '../../src/lima/driver/resolve.js';
 import { resolveInstance, resolvePaths } from '../../src/service/instance.js';
 
-const CLI = fileURLToPath(new URL('../../rdd.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../rdd.cjs', import.meta.url));
 const runs = Number(process.argv[2] ?? 15);
 const home = mkdtempSync(join(tmpdir(), 'rdb-'));
 const env = { ...process.env, RDD_HOME: home, RDD_INSTANCE: 'bench', RDD_LIMACTL: bundledSimulatorPath() };

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { bundledSimulatorPath } from '../../src/lima/driver/resolve.js';
 import { resolveInstance, resolvePaths } from '../../src/service/instance.js';
 
-const CLI = fileURLToPath(new URL('../../rdd.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../rdd.cjs', import.meta.url));
 const runs = Number(process.argv[2] ?? 7);
 const sizes = (process.argv[3] ?? '10,100').split(',').map(Number);
 const home = mkdtempSync(join(tmpdir(), 'rdd-bench-daemon-'));

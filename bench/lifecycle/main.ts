@@ -14,7 +14,7 @@ import { bundledSimulatorPath } from '../../src/lima/driver/resolve.js';
 import { readSimCalls, type SimCallLine } from '../../src/lima/sim/paths.js';
 import { resolveInstance, resolvePaths } from '../../src/service/instance.js';
 
-const CLI = fileURLToPath(new URL('../../rdd.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../rdd.cjs', import.meta.url));
 const SIM = bundledSimulatorPath();
 const rounds = Number(process.argv[2] ?? 5);
 const home = mkdtempSync(join(tmpdir(), 'rdl-'));

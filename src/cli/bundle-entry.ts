@@ -1,4 +1,4 @@
-// The entry of the bundled CLI (dist/rdd.cjs, loaded by dist/rdd.mjs; see launch.ts).
+// The entry of the bundled CLI (dist/rdd-cli.cjs, loaded by the bin dist/rdd.cjs; see launch.ts).
 import { runAndExit } from './run.js';
 
 export { runAndExit };

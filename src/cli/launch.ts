@@ -1,4 +1,4 @@
-// dist/rdd.mjs, the `rdd` bin: runs the bundled CLI (dist/rdd.cjs) from a V8 code cache.
+// dist/rdd.cjs, the `rdd` bin: runs the bundled client (dist/rdd-cli.cjs) from a V8 code cache.
 //
 // Why: compiling the bundle was the largest single cost of a client command (about 50 ms of
 // ~200 ms, docs/cli.md). Node 20 has no compile cache for modules (module.enableCompileCache is
@@ -22,7 +22,7 @@ interface BundleExports {
   warmUp(): Promise<void>;
 }
 
-const bundle = fileURLToPath(new URL('./rdd.cjs', import.meta.url));
+const bundle = fileURLToPath(new URL('./rdd-cli.cjs', import.meta.url));
 const cacheFile = `${bundle}.cache`;
 
 function readCache(): Buffer | undefined {
@@ -61,5 +61,5 @@ if (warm || cachedData === undefined || script.cachedDataRejected === true) {
 const mod = { exports: {} as BundleExports };
 const init = script.runInThisContext() as (...args: unknown[]) => void;
 init(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle), pathToFileURL(bundle).href);
-if (warm) await mod.exports.warmUp();
-else await mod.exports.runAndExit();
+// No top-level await: the bin is CommonJS (see scripts/bundle.mjs), which Node loads without its ES module loader.
+void (warm ? mod.exports.warmUp() : mod.exports.runAndExit());

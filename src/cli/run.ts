@@ -1,5 +1,5 @@
 // Runs one `rdd` command line and exits: shared by the compiled entry (main.ts, also the daemon's
-// entry) and the bundled CLI (dist/rdd.mjs), which cannot use top-level await (see
+// entry) and the bundled CLI (dist/rdd-cli.cjs), which cannot use top-level await (see
 // scripts/bundle.mjs).
 import type { Cli } from './context.js';
 import { exitCodeOf, messageOf } from './exit.js';

@@ -1,4 +1,4 @@
-// End-to-end harness: real `rdd` processes (node dist/rdd.mjs) against a real daemon in a
+// End-to-end harness: real `rdd` processes (node dist/rdd.cjs) against a real daemon in a
 // fresh RDD_HOME, driving the bundled Lima simulator with short timings. Every test stops its
 // daemons and checks that no process of its home is left; teardown kills whatever still is.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } fro
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
 
 // The package bin: the bundled CLI (scripts/bundle.mjs), so the tests run what users run.
-export const CLI = fileURLToPath(new URL('../../../rdd.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../rdd.cjs', import.meta.url));
 
 export interface RunResult {
   readonly exitCode: number;
