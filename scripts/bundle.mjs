@@ -21,14 +21,15 @@ const alias = { msgpackr: new URL('../node_modules/msgpackr/index.js', import.me
 
 /**
  * The client bundle reaches the daemon only through `import('…/service/serve.js')`: it becomes a
- * require of the daemon bundle beside it (a vm.Script has no dynamic import()).
+ * load of the daemon bundle beside it through the bin's loadCached (src/cli/launch.ts), from its
+ * own code cache (a vm.Script has no dynamic import()).
  */
 const daemonApart = {
   name: 'daemon-apart',
   setup(b) {
     b.onResolve({ filter: /\/service\/serve\.js$/ }, () => ({ path: 'serve', namespace: 'rdd-daemon' }));
     b.onLoad({ filter: /.*/, namespace: 'rdd-daemon' }, () => ({
-      contents: 'module.exports = require(require("node:path").join(__dirname, "rdd-daemon.cjs"));',
+      contents: 'const { join } = require("node:path");\nmodule.exports = require(join(__dirname, "rdd.cjs")).loadCached(join(__dirname, "rdd-daemon.cjs"));',
       loader: 'js',
     }));
   },
@@ -86,14 +87,15 @@ await build({
   plugins: [daemonApart, lazyBuiltins],
 });
 
-// The daemon: a plain CommonJS module beside rdd-cli.cjs (so the package-relative paths resolve alike),
-// required by `rdd service serve`; it runs once per daemon, so it needs no code cache.
+// The daemon, beside rdd-cli.cjs (so the package-relative paths resolve alike) and in the same
+// form, loaded by `rdd service serve` only.
 await build({
   ...common,
   entryPoints: [dist('src/service/serve.js')],
   outfile: dist('rdd-daemon.cjs'),
   format: 'cjs',
-  banner: { js: 'var __rddImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
+  footer: { js: '})' },
   define: { 'import.meta.url': '__rddImportMetaUrl' },
   alias,
   external,
@@ -112,10 +114,11 @@ await build({
 chmodSync(dist('rdd.cjs'), 0o755);
 rmSync(dist('rdd.mjs'), { force: true }); // the bin before it was CommonJS
 
-// A fresh cache for this bundle, holding the client path's module code (launch.ts, warmUp).
+// Fresh caches for both bundles: the client path's module code (launch.ts, warmUp) and the daemon's modules.
 rmSync(dist('rdd.cjs.cache'), { force: true }); // the cache's name before the bin was CommonJS
 rmSync(dist('rdd-cli.cjs.cache'), { force: true });
-const r = spawnSync(process.execPath, [dist('rdd.cjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: '1' }, stdio: 'inherit' });
+rmSync(dist('rdd-daemon.cjs.cache'), { force: true });
+const r = spawnSync(process.execPath, [dist('rdd.cjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: 'daemon' }, stdio: 'inherit' });
 if (r.status !== 0) throw new Error(`writing the CLI code cache failed (exit ${String(r.status)})`);
 
 // The status page (docs/dashboard.md) is bundled for the browser separately.

@@ -17,23 +17,37 @@ const { fileURLToPath, pathToFileURL } = require('node:url') as typeof import('n
 const { Script } = require('node:vm') as typeof import('node:vm');
 type Script = import('node:vm').Script;
 
-interface BundleExports {
+interface ClientExports {
   runAndExit(): Promise<never>;
   warmUp(): Promise<void>;
 }
 
-const bundle = fileURLToPath(new URL('./rdd-cli.cjs', import.meta.url));
-const cacheFile = `${bundle}.cache`;
-
-function readCache(): Buffer | undefined {
+/**
+ * Runs one of rdd's bundles (a CommonJS function expression: CommonJS's parameters plus its
+ * import.meta.url; see scripts/bundle.mjs) from its V8 code cache `<file>.cache`, and returns its
+ * exports. The file is compiled as read: no wrapping copy of its source. The cache is (re)written
+ * at exit when it was missing or rejected, or when `rewrite` says so, so it also holds the
+ * functions this run compiled.
+ */
+export function loadCached(file: string, rewrite = false): unknown {
+  const cacheFile = `${file}.cache`;
+  let cachedData: Buffer | undefined;
   try {
-    return readFileSync(cacheFile);
+    cachedData = readFileSync(cacheFile);
   } catch {
-    return undefined;
+    cachedData = undefined;
   }
+  const script = new Script(readFileSync(file, 'utf8'), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (rewrite || cachedData === undefined || script.cachedDataRejected === true) {
+    process.once('exit', () => writeCache(script, cacheFile));
+  }
+  const mod = { exports: {} };
+  const init = script.runInThisContext() as (...args: unknown[]) => void;
+  init(mod.exports, createRequire(file), mod, file, dirname(file), pathToFileURL(file).href);
+  return mod.exports;
 }
 
-function writeCache(script: Script): void {
+function writeCache(script: Script, cacheFile: string): void {
   // Atomic, so concurrent commands never read half a cache; a read-only install just skips it.
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
@@ -48,18 +62,10 @@ function writeCache(script: Script): void {
   }
 }
 
-const cachedData = readCache();
-// The bundle is one function expression (CommonJS's parameters plus its import.meta.url; see
-// scripts/bundle.mjs), compiled as read: no wrapping copy of 2 MB of source.
-const source = readFileSync(bundle, 'utf8');
-const script = new Script(source, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-const warm = process.env.RDD_WARM_CODE_CACHE === '1';
-if (warm || cachedData === undefined || script.cachedDataRejected === true) {
-  // After the command, so the cache also holds the functions it compiled.
-  process.once('exit', () => writeCache(script));
-}
-const mod = { exports: {} as BundleExports };
-const init = script.runInThisContext() as (...args: unknown[]) => void;
-init(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle), pathToFileURL(bundle).href);
+// RDD_WARM_CODE_CACHE (set by the build): 'client' loads the client's modules without running a
+// command, 'daemon' also loads the daemon bundle; each writes its cache.
+const warm = process.env.RDD_WARM_CODE_CACHE;
+const client = loadCached(fileURLToPath(new URL('./rdd-cli.cjs', import.meta.url)), warm !== undefined) as ClientExports;
+if (warm === 'daemon') loadCached(fileURLToPath(new URL('./rdd-daemon.cjs', import.meta.url)), true);
 // No top-level await: the bin is CommonJS (see scripts/bundle.mjs), which Node loads without its ES module loader.
-void (warm ? mod.exports.warmUp() : mod.exports.runAndExit());
+void (warm !== undefined ? client.warmUp() : client.runAndExit());
