@@ -3,7 +3,7 @@
 // (Node's own start-up cost), interleaved; each ratio is command / floor (target 1.5).
 // Prints one JSON object. Usage: node dist/bench/cli/main.js [runs]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +15,21 @@ const runs = Number(process.argv[2] ?? 15);
 const home = mkdtempSync(join(tmpdir(), 'rdb-'));
 const env = { ...process.env, RDD_HOME: home, RDD_INSTANCE: 'bench', RDD_LIMACTL: bundledSimulatorPath() };
 
-function time(args: readonly string[]): number {
+/** CPU time of this process's reaped children (user + system, clock ticks of 10 ms), from /proc. */
+function childCpuTicks(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ": field 3 is state, so cutime (16) and cstime (17) are at 13 and 14.
+  return Number(fields[13]) + Number(fields[14]);
+}
+const cpuTicks: Record<string, number> = {};
+
+/** Wall time of one run; its CPU time is added to cpuTicks[key] (summed, so ticks average out over runs). */
+function time(args: readonly string[], key = ''): number {
+  const c0 = childCpuTicks();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = performance.now() - t0;
+  cpuTicks[key] = (cpuTicks[key] ?? 0) + childCpuTicks() - c0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${String(r.stderr)}`);
   return ms;
 }
@@ -40,10 +51,10 @@ try {
   time([CLI, 'ctl', 'get', 'app', '-o', 'json']); // warm the file cache
   for (let i = 0; i < runs; i++) {
     // Interleaved, so load changes during the run hit every series alike.
-    samples.floor.push(time(['-e', '0']));
-    samples.get.push(time([CLI, 'ctl', 'get', 'app', '-o', 'json']));
-    samples.status.push(time([CLI, 'service', 'status']));
-    samples.vms.push(time([CLI, 'ctl', 'get', 'limavm', '-A']));
+    samples.floor.push(time(['-e', '0'], 'floor'));
+    samples.get.push(time([CLI, 'ctl', 'get', 'app', '-o', 'json'], 'get'));
+    samples.status.push(time([CLI, 'service', 'status'], 'status'));
+    samples.vms.push(time([CLI, 'ctl', 'get', 'limavm', '-A'], 'vms'));
   }
   const floor = median(samples.floor);
   const get = median(samples.get);
@@ -61,6 +72,13 @@ try {
       serviceStatusOverFloorMs: round(status - floor),
       ctlGetLimavmAllMs: round(vms),
       ratios: { ctlGetAppJson: ratio(get), serviceStatus: ratio(status), ctlGetLimavmAll: ratio(vms) },
+      // Mean CPU time per run (user + system), which other load on the machine changes far less than wall time.
+      cpuMs: Object.fromEntries(Object.entries(cpuTicks).filter(([k]) => k !== '').map(([k, v]) => [k, round((v * 10) / runs)])),
+      cpuRatios: {
+        ctlGetAppJson: Number((cpuTicks.get! / cpuTicks.floor!).toFixed(2)),
+        serviceStatus: Number((cpuTicks.status! / cpuTicks.floor!).toFixed(2)),
+        ctlGetLimavmAll: Number((cpuTicks.vms! / cpuTicks.floor!).toFixed(2)),
+      },
       target: 1.5,
       met: Math.max(get, status, vms) / floor <= 1.5,
       loadAverage1m: round(loadavg()[0] ?? 0),
