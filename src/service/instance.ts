@@ -1,4 +1,4 @@
-// Instance selection and every path derived from it (rdd-anchor.md §5). RDD_HOME roots all state;
+// Instance selection and every path derived from it (docs/instances.md). RDD_HOME roots all state;
 // RDD_INSTANCE or --instance selects fully separate state; the index derives host ports.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
