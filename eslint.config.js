@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint recommended (type-aware where it pays), plus the project's
-// architectural fences: only src/supervisor/ may import nact.
+// architectural fences: only src/supervisor/ may import nact. The layering of src/ as a whole is
+// checked by dependency-cruiser (.dependency-cruiser.cjs, docs/architecture.md).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -21,6 +22,11 @@ export default tseslint.config(
         paths: [{ name: 'nact', message: 'Only src/supervisor/ may import nact; use the kernel API.' }],
       }],
     },
+  },
+  {
+    // CommonJS tool configs (.dependency-cruiser.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
   {
     files: ['src/supervisor/**/*.ts', 'bench/kernel/**/*.ts'],

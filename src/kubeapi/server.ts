@@ -4,12 +4,13 @@
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, errors, toApiError } from '../api/index.js';
+import { ApiError, errors } from '../api/index.js';
 import type { Api } from '../admission/types.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { DEFAULT_LIMITS } from '../transport/protocol.js';
 import { tokensEqual } from '../transport/server/auth.js';
+import { toClientError } from '../transport/server/kernel-errors.js';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated } from './discovery.js';
 import { openApiDocCached, openApiRoot } from './openapi.js';
 import { handleResource, type KubeLimits, type Reply, type ResourceContext } from './resources.js';
@@ -166,7 +167,7 @@ export async function startKubeApi(o: KubeApiOptions): Promise<KubeApi> {
       code = reply.code;
       send(res, reply.code, reply.body, reply.warnings);
     } catch (e) {
-      const err = toApiError(e);
+      const err = toClientError(e);
       code = err.code;
       if (err.code >= 500) log.error({ err: e, method, path: url.pathname }, 'request failed');
       // Unread body bytes would otherwise be taken as the next request on this connection.

@@ -1,4 +1,6 @@
-// Host capacity for App defaults and bounds, measured on every call (rdd-anchor.md §8 item 22).
+// Host capacity for the App's cpus/memory defaults and bounds (admission/hooks/app-defaults.ts).
+// Measured on every call, not cached at startup: what the host offers can change while the daemon
+// runs (availableParallelism follows this process's CPU affinity).
 import { availableParallelism, totalmem } from 'node:os';
 import type { HostInfo } from '../admission/types.js';
 

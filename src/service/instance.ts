@@ -1,11 +1,10 @@
-// Instance selection and every path derived from it (rdd-anchor.md §5). RDD_HOME roots all state;
+// Instance selection and every path derived from it (docs/instances.md). RDD_HOME roots all state;
 // RDD_INSTANCE or --instance selects fully separate state; the index derives host ports.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { ApiError } from '../api/index.js';
-import type { PortClaims } from '../actors/app/port.js';
 
 export const DEFAULT_INSTANCE = '2';
 /** Unix socket paths longer than this fail on macOS (104 bytes including the NUL). */
@@ -144,13 +143,15 @@ export function pathEntries(paths: Paths): Array<[string, string]> {
 }
 
 /**
- * Where this instance claims host ports. An instance exists while its store does: `rdd service
- * delete` and `reset` remove the store, which frees its ports for other instances.
+ * Where this instance claims host ports (the PortClaims of actors/app/port.ts, which checks the shape
+ * where it is used: this module is read by the CLI too, so it imports nothing above src/api). An
+ * instance exists while its store does: `rdd service delete` and `reset` remove the store, which
+ * frees its ports for other instances.
  */
-export function portClaimsFor(paths: Paths, inst: Instance): PortClaims {
+export function portClaimsFor(paths: Paths, inst: Instance) {
   return {
     dir: paths.portsDir,
     instance: inst.name,
-    exists: (name) => existsSync(join(paths.home, 'instances', name, 'state.db')),
+    exists: (name: string) => existsSync(join(paths.home, 'instances', name, 'state.db')),
   };
 }

@@ -2,11 +2,15 @@
 // its mailbox, its phase, its restart history and its stop request. The ActorRef handed out is
 // a thin view over the cell, so the same ref keeps working across restarts and goes to dead
 // letters once the cell has stopped for good (a respawn under the same name is a new cell).
+// An incarnation is one run of the actor, from init to the end of its finalize. Cell and
+// Incarnation refer to each other, so they live in this one module; everything they need from the
+// rest of the kernel goes through Runtime (implemented by System), which keeps the imports acyclic.
 import type { Logger } from 'pino';
-import type { Incarnation } from './context.js';
+import { describeReason } from './errors.js';
 import type { Mailboxes, MailboxRef } from './mailboxes.js';
 import { DEFAULT_SHUTDOWN_MS } from './policy.js';
-import type { ActorRef, ChildSpec, Clock, KernelEvent, Reason, RestartPolicy, StopOptions } from './types.js';
+import { KeyedTimers } from './timers.js';
+import type { ActorContext, ActorRef, ChildSpec, Clock, KernelEvent, Reason, RestartPolicy, Result, StopOptions, Timers } from './types.js';
 
 /**
  * pending: waiting for its init signal (first start or restart backoff); starting: async init
@@ -35,6 +39,10 @@ export interface Runtime {
   unwatch(inc: Incarnation, target: Cell): void;
   /** Counts async work the kernel will hear back from (for quiescence); call the result once it has. */
   beginWork(): () => void;
+  /** A keyed timer of `inc` fired: its message goes through the mailbox, tagged with the incarnation. */
+  postTimer(inc: Incarnation, msg: unknown): void;
+  /** A pipeToSelf promise of `inc` settled: `map(result)` runs in the handler, for that incarnation only. */
+  postPiped(inc: Incarnation, result: Result<unknown>, map: (r: Result<unknown>) => unknown): void;
 }
 
 export interface StopRequest {
@@ -147,3 +155,141 @@ export class RefImpl {
 
 /** The brand is a compile-time fiction: at runtime a ref is a RefImpl. */
 export const asRef = <M>(r: RefImpl): ActorRef<M> => r as unknown as ActorRef<M>;
+
+const abortError = (message: string) => new DOMException(message, 'AbortError');
+
+/**
+ * One run of an actor. It is also the ActorContext handed to the behaviour, so a context captured
+ * by a late callback still names the incarnation it belongs to, and everything it schedules dies with it.
+ */
+export class Incarnation implements ActorContext<unknown> {
+  state: unknown = undefined;
+  /** False once the incarnation started ending: its timers, completions and spawns are void. */
+  live = true;
+  finalizeStarted = false;
+  /** Its shutdown deadline passed: every signal it hands out is aborted. */
+  expired = false;
+  /** An async init still running. */
+  pendingInit: Promise<unknown> | undefined = undefined;
+  /** Actors this incarnation watches (besides its children). */
+  watching: Set<Cell> | undefined = undefined;
+  private ac: AbortController | undefined = undefined;
+  private finalizeAc: AbortController | undefined = undefined;
+  private timerTable: KeyedTimers | undefined = undefined;
+  private logger: Logger | undefined = undefined;
+  private endReason: Reason | undefined = undefined;
+
+  constructor(
+    readonly cell: Cell,
+    readonly n: number,
+  ) {}
+
+  get self(): ActorRef<unknown> {
+    return asRef(this.cell.ref);
+  }
+  get parent(): ActorRef<never> | undefined {
+    const p = this.cell.parent;
+    return p === undefined ? undefined : asRef<never>(p.ref);
+  }
+  get path(): string {
+    return this.cell.path;
+  }
+  get log(): Logger {
+    return (this.logger ??= this.cell.rt.log.child({ path: this.cell.path, incarnation: this.n }));
+  }
+  /** Created on first use (most actors never ask), already aborted if the incarnation has ended. */
+  get signal(): AbortSignal {
+    if (this.ac === undefined) {
+      this.ac = new AbortController();
+      if (!this.live) this.ac.abort(this.endError());
+    }
+    return this.ac.signal;
+  }
+  get timers(): Timers<unknown> {
+    // Ticks go through the mailbox, tagged with this incarnation: if it restarts first, they are dropped.
+    return (this.timerTable ??= new KeyedTimers(
+      this.cell.rt.clock,
+      () => this.live,
+      (msg) => this.cell.rt.postTimer(this, msg),
+    ));
+  }
+
+  now(): number {
+    return this.cell.rt.clock.now();
+  }
+  spawn<CS, CM>(spec: ChildSpec<CS, CM>): ActorRef<CM> {
+    return this.cell.rt.spawnChild(this, spec);
+  }
+  children(): ReadonlyArray<ActorRef<never>> {
+    const kids = this.cell.children;
+    return kids === undefined ? [] : Array.from(kids.values(), (c) => asRef<never>(c.ref));
+  }
+  child<CM = never>(name: string): ActorRef<CM> | undefined {
+    const c = this.cell.children?.get(name);
+    return c === undefined ? undefined : asRef<CM>(c.ref);
+  }
+  stop(target: ActorRef<never>, opts?: StopOptions): Promise<Reason> {
+    return this.cell.rt.stopFrom(this, this.cell.rt.cellOf(target, 'stop target'), opts);
+  }
+  watch(ref: ActorRef<never>): void {
+    this.cell.rt.watch(this, this.cell.rt.cellOf(ref, 'watch target'));
+  }
+  unwatch(ref: ActorRef<never>): void {
+    this.cell.rt.unwatch(this, this.cell.rt.cellOf(ref, 'unwatch target'));
+  }
+  pipeToSelf<T>(p: Promise<T>, map: (r: Result<T>) => unknown): void {
+    const done = this.cell.rt.beginWork();
+    const deliver = (r: Result<T>) => {
+      // Posted before done(): the completion is counted as mail before it stops counting as in flight.
+      try {
+        // A completion for an ended incarnation is dropped here, never handed to the next one.
+        if (!this.live) {
+          this.cell.rt.log.debug({ path: this.cell.path, incarnation: this.n }, 'late completion dropped');
+          return;
+        }
+        this.cell.rt.postPiped(this, r, map as (r: Result<unknown>) => unknown);
+      } finally {
+        done();
+      }
+    };
+    Promise.resolve(p).then(
+      (value) => deliver({ ok: true, value }),
+      (error: unknown) => deliver({ ok: false, error }),
+    );
+  }
+
+  /** Ends the incarnation's life (idempotent): aborts ctx.signal, cancels timers, drops watches. */
+  close(reason: Reason): void {
+    if (!this.live) return;
+    this.live = false;
+    this.endReason = reason;
+    this.ac?.abort(this.endError());
+    this.timerTable?.cancelAll();
+    if (this.watching !== undefined) {
+      for (const target of this.watching) target.watchers?.delete(this.cell);
+      this.watching = undefined;
+    }
+  }
+
+  /** The deadline passed: abort everything this incarnation handed out, finalize's signal included. */
+  expire(): void {
+    this.expired = true;
+    const err = abortError(`shutdown deadline of ${this.cell.path} passed`);
+    if (this.ac !== undefined && !this.ac.signal.aborted) this.ac.abort(err);
+    this.finalizeAc?.abort(err);
+  }
+
+  /** The signal passed to finalize: live until the shutdown deadline. */
+  finalizeSignal(): AbortSignal {
+    if (this.finalizeAc === undefined) {
+      this.finalizeAc = new AbortController();
+      if (this.expired) this.finalizeAc.abort(abortError(`shutdown deadline of ${this.cell.path} passed`));
+    }
+    return this.finalizeAc.signal;
+  }
+
+  private endError(): DOMException {
+    const why = this.endReason === undefined ? 'ended' : `ended (${describeReason(this.endReason)})`;
+    return abortError(`incarnation ${this.n} of ${this.cell.path} ${why}`);
+  }
+}

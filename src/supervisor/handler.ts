@@ -2,8 +2,7 @@
 // actor and awaits what it returns, so an actor's handlers never overlap. It never throws: user
 // failures become crashes (fail), and lifecycle work that waits on the outside world (children
 // stopping, finalize, backoff) runs outside it, so the mailbox keeps moving (stash / dead letters).
-import type { Cell, Runtime } from './cell.js';
-import { Incarnation } from './context.js';
+import { Incarnation, type Cell, type Runtime } from './cell.js';
 import { undefinedState } from './errors.js';
 import { beginStop, fail } from './lifecycle.js';
 import { DEFAULT_STASH_CAPACITY } from './policy.js';

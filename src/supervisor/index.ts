@@ -9,6 +9,7 @@ export type * from './types.js';
 export { realClock, manualClock, clampMs, MAX_DELAY_MS } from './clock.js';
 export { addRestart, nextAttempt, nextDelay, DEFAULT_POLICY, DEFAULT_SHUTDOWN_MS, DEFAULT_STASH_CAPACITY } from './policy.js';
 export { describeReason, isCrash } from './errors.js';
+export { KernelError, isKernelError, type KernelErrorCode, type KernelErrorDetails, type SpecFieldError } from './kernel-error.js';
 export { installProcessGuard } from './guard.js';
 
 /** A kernel with its own nact system (nact systems are process-global: one kernel per test). */

@@ -2,8 +2,7 @@
 // incarnation down the same way: abort its signal, stop its children leaf-first in reverse
 // creation order, wait for the handler in flight, run finalize once, all under a deadline
 // after which the subtree's signals are aborted and what is left is finished by force.
-import { asRef, type Cell, type Runtime } from './cell.js';
-import type { Incarnation } from './context.js';
+import { asRef, type Cell, type Incarnation, type Runtime } from './cell.js';
 import { describeReason, isCrash } from './errors.js';
 import { addRestart, nextAttempt, nextDelay } from './policy.js';
 import { FINISH, INIT, STOP, TerminatedSignal, isSignal } from './signals.js';

@@ -1,7 +1,8 @@
 // The one place that touches nact. nact gives each mailbox a FIFO queue, runs one message at a
 // time per actor (awaiting async handlers) and yields to the event loop between messages; that is
 // all we take from it. Only start/spawn/dispatch/stop are used: nact's supervision, query,
-// stateless actors, shutdownAfter and logging have verified bugs (docs/actors.md, "nact").
+// stateless actors, shutdownAfter and logging have verified bugs
+// (docs/actors.md#nact-what-the-kernel-uses-and-what-it-avoids).
 // Every mailbox is a direct child of the system, so nact's broken stop cascade never matters.
 import nact from 'nact';
 

@@ -1,7 +1,8 @@
 // Restart policy: defaults, up-front validation of child specs (OTP's validX), and the two pure
 // functions that decide restarts: the intensity window and the backoff delay.
-import { errors, type StatusCause } from '../api/errors.js';
 import { backoffDelay } from '../api/backoff.js';
+import { kernelErrors } from './errors.js';
+import type { SpecFieldError } from './kernel-error.js';
 import type { Backoff, ChildSpec, RestartPolicy } from './types.js';
 
 /**
@@ -54,10 +55,10 @@ export function nextDelay(attempt: number, backoff: Backoff, random: () => numbe
 
 const isNonNegative = (n: unknown): n is number => typeof n === 'number' && n >= 0 && !Number.isNaN(n);
 
-/** Throws an ApiError Invalid naming every bad field, so a bad spec never reaches runtime. */
+/** Throws a KernelError InvalidSpec naming every bad field, so a bad spec never reaches runtime. */
 export function validateSpec<S, M>(spec: ChildSpec<S, M>): void {
-  const causes: StatusCause[] = [];
-  const bad = (field: string, message: string) => causes.push({ field, reason: 'FieldValueInvalid', message });
+  const fields: SpecFieldError[] = [];
+  const bad = (field: string, message: string) => fields.push({ field, message });
   if (typeof spec.name !== 'string' || !NAME_RE.test(spec.name)) {
     bad('name', `${JSON.stringify(spec.name)} must be non-empty and use only letters, digits and -$_.+!*'(),`);
   }
@@ -88,7 +89,7 @@ export function validateSpec<S, M>(spec: ChildSpec<S, M>): void {
     if (!(typeof withinMs === 'number' && withinMs > 0)) bad('intensity.withinMs', `${String(withinMs)} must be > 0`);
   }
   if (spec.backoff !== undefined) validateBackoff(spec.backoff, bad);
-  if (causes.length > 0) throw errors.invalid('actor spec', String(spec.name), causes);
+  if (fields.length > 0) throw kernelErrors.invalidSpec(String(spec.name), fields);
 }
 
 function validateBackoff(b: Backoff, bad: (field: string, message: string) => void): void {

@@ -1,8 +1,7 @@
 // Kernel signals: the envelopes the kernel sends through an actor's own mailbox, so lifecycle
 // steps stay ordered with the mail. User messages travel unwrapped (no allocation per tell);
 // a user can never construct these classes, so `instanceof SignalBase` tells them apart.
-import type { Cell } from './cell.js';
-import type { Incarnation } from './context.js';
+import type { Cell, Incarnation } from './cell.js';
 import type { Result, Terminated } from './types.js';
 
 abstract class SignalBase {}

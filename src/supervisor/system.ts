@@ -1,16 +1,15 @@
 // The kernel: one nact system, the top-level actors, asks, dead letters and lifecycle events.
 // It implements both the public Kernel and the Runtime that cells and contexts call back into.
 import type { Logger } from 'pino';
-import { asRef, Cell, RefImpl, type PendingAsk, type Runtime } from './cell.js';
+import { asRef, Cell, RefImpl, type Incarnation, type PendingAsk, type Runtime } from './cell.js';
 import { clampMs, realClock, trackedClock, type TrackedClock } from './clock.js';
-import type { Incarnation } from './context.js';
 import { DeadLetters } from './dead-letters.js';
 import { kernelErrors } from './errors.js';
 import { handle } from './handler.js';
 import { requestStop } from './lifecycle.js';
 import { Mailboxes } from './mailboxes.js';
 import { DEFAULT_POLICY, DEFAULT_STASH_CAPACITY, resolvePolicy, validateSpec } from './policy.js';
-import { INIT, TerminatedSignal } from './signals.js';
+import { INIT, PipedSignal, TerminatedSignal, TimerSignal } from './signals.js';
 import type {
   ActorRef,
   ChildSpec,
@@ -22,6 +21,7 @@ import type {
   QuiescentOptions,
   Reason,
   RestartPolicy,
+  Result,
   ShutdownOptions,
   StopOptions,
 } from './types.js';
@@ -141,6 +141,14 @@ export class System implements Kernel, Runtime {
       done = true;
       this.inFlight--;
     };
+  }
+
+  postTimer(inc: Incarnation, msg: unknown): void {
+    this.mailboxes.post(inc.cell.box, new TimerSignal(inc, msg));
+  }
+
+  postPiped(inc: Incarnation, result: Result<unknown>, map: (r: Result<unknown>) => unknown): void {
+    this.mailboxes.post(inc.cell.box, new PipedSignal(inc, result, map));
   }
 
   policyOf(cell: Cell): RestartPolicy {

@@ -1,4 +1,4 @@
-// The actor kernel's public contract (nact-and-peers.md §6.2-§6.3). No nact type leaks out of
+// The actor kernel's public contract (docs/actors.md#api). No nact type leaks out of
 // src/supervisor/: the kernel could swap nact for another mailbox without touching callers.
 import type { Logger } from 'pino';
 

@@ -1,7 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { isApiError } from '../../src/api/errors.js';
-import { addRestart, clampMs, manualClock, MAX_DELAY_MS, nextAttempt, nextDelay } from '../../src/supervisor/index.js';
+import { addRestart, clampMs, isKernelError, manualClock, MAX_DELAY_MS, nextAttempt, nextDelay } from '../../src/supervisor/index.js';
 import { validateSpec } from '../../src/supervisor/policy.js';
 import type { Behavior } from '../../src/supervisor/index.js';
 
@@ -94,7 +93,7 @@ test('the manual clock clamps a 3e9 ms timer instead of firing it at once', (t) 
 
 const behavior: Behavior<number, string> = { init: () => 0, receive: (s) => s };
 
-test('validateSpec names every invalid field in one ApiError', (t) => {
+test('validateSpec names every invalid field in one KernelError InvalidSpec', (t) => {
   const err = t.throws(() =>
     validateSpec({
       name: 'a/b',
@@ -106,8 +105,8 @@ test('validateSpec names every invalid field in one ApiError', (t) => {
       restart: 'sometimes' as 'permanent',
     }),
   );
-  t.true(isApiError(err));
-  const fields = (err as unknown as { details: { causes: Array<{ field: string }> } }).details.causes.map((c) => c.field);
+  if (!isKernelError(err, 'InvalidSpec')) return t.fail(`expected a KernelError InvalidSpec, got ${String(err)}`);
+  const fields = (err.details.fields ?? []).map((f) => f.field);
   t.deepEqual(fields.sort(), [
     'backoff.jitter',
     'backoff.maxMs',

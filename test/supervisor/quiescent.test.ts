@@ -3,7 +3,7 @@
 // checks, right after quiescent() resolves, that all of it has happened: a quiescent() that
 // resolves too early fails these.
 import test from 'ava';
-import type { ActorRef, Behavior } from '../../src/supervisor/index.js';
+import { isKernelError, type ActorRef, type Behavior } from '../../src/supervisor/index.js';
 import { count, deferred, kernelFor } from './helpers.js';
 
 /** Resolves after `ms` of real time, outside the kernel (a child process, a file, a socket). */
@@ -60,6 +60,7 @@ test('a timer beyond the horizon does not count; one within it does (manual cloc
   t.is(k.activity().nextTimerAt, clock!.now() + 500);
   // Within a 1000 ms horizon it is work: the manual clock never moves by itself, so this gives up.
   const err = await t.throwsAsync(k.quiescent({ horizonMs: 1000, timeoutMs: 200 }));
+  t.true(isKernelError(err, 'NotQuiescent'));
   t.regex(err.message, /not quiescent within 200 ms .*next timer in 500 ms/);
   clock!.advance(500);
   await k.quiescent({ horizonMs: 1000 });

@@ -2,8 +2,7 @@ import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isApiError } from '../../src/api/errors.js';
-import type { ActorRef, Behavior, DeadLetter, Terminated } from '../../src/supervisor/index.js';
+import { isKernelError, type ActorRef, type Behavior, type DeadLetter, type Terminated } from '../../src/supervisor/index.js';
 import { deferred, kernelFor, until } from './helpers.js';
 
 type Ping = { t: 'ping'; reply: (n: number) => void };
@@ -104,14 +103,15 @@ test('dead-letter log lines are rate-limited (manual clock)', async (t) => {
   t.is(logged()[1]?.total, 500);
 });
 
-test('invalid and duplicate names are rejected with ApiErrors', (t) => {
+test('invalid and duplicate names are rejected with KernelErrors', (t) => {
   const { k } = kernelFor(t);
   const e1 = t.throws(() => k.spawn({ name: 'a/b', behavior: pinger }));
-  t.true(isApiError(e1));
-  t.is((e1 as unknown as { reason: string }).reason, 'Invalid');
+  t.true(isKernelError(e1, 'InvalidSpec'));
+  t.regex(e1.message, /name: "a\/b" must be non-empty and use only letters/);
   k.spawn({ name: 'a', behavior: pinger });
   const e2 = t.throws(() => k.spawn({ name: 'a', behavior: pinger }));
-  t.is((e2 as unknown as { reason: string }).reason, 'AlreadyExists');
+  t.true(isKernelError(e2, 'DuplicateName'));
+  t.regex(e2.message, /an actor \/user\/a already exists/);
 });
 
 test('a name is freed before the death is announced: the parent respawns it from onTerminated', async (t) => {
@@ -152,14 +152,14 @@ test('refs from another kernel are refused', (t) => {
   const two = kernelFor(t);
   const a = one.k.spawn({ name: 'a', behavior: pinger });
   const err = t.throws(() => two.k.stop(a));
-  t.true(isApiError(err));
+  t.true(isKernelError(err, 'ForeignRef'));
 });
 
 test('the kernel refuses new top-level actors once it is shutting down', async (t) => {
   const { k } = kernelFor(t);
   await k.shutdown({ timeoutMs: 1000 });
   const err = t.throws(() => k.spawn({ name: 'late', behavior: pinger }));
-  t.is((err as unknown as { reason: string }).reason, 'ServiceUnavailable');
+  t.true(isKernelError(err, 'KernelClosed'));
 });
 
 /** Only src/supervisor/ may import nact: scan every source file for an import or require of it. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { ActorRef, Behavior, Terminated } from '../../src/supervisor/index.js';
+import { isKernelError, type ActorRef, type Behavior, type Terminated } from '../../src/supervisor/index.js';
 import { count, deferred, kernelFor, until } from './helpers.js';
 
 const idle: Behavior<null, never> = { init: () => null, receive: (s) => s };
@@ -105,7 +105,7 @@ test('an actor may stop only itself or its own children', async (t) => {
           void ctx.stop(stranger);
           outcome.resolve('allowed');
         } catch (e) {
-          outcome.resolve((e as Error).message);
+          outcome.resolve(isKernelError(e, 'NotAChild') ? e.message : `not a NotAChild KernelError: ${String(e)}`);
         }
         return null;
       },

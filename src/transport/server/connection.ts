@@ -1,13 +1,14 @@
 // One client connection: frame checks and decoding, a bounded inbound queue run in order, the
 // stream table, and outbound flow control. Nothing a client sends can throw out of here.
 import { WebSocket, type RawData } from 'ws';
-import { ApiError, toApiError } from '../../api/index.js';
+import { ApiError } from '../../api/index.js';
 import type { Logger } from '../../log.js';
 import { createCodec, type Codec } from '../codec.js';
 import { CloseCodes, type Encoding, type Request, type RequestId, type StreamStopped } from '../protocol.js';
 import { parseRequest } from '../requests.js';
 import type { AuthKind } from './auth.js';
 import { streamKey, type ConnectionPort, type GatewayContext, type Outcome, type Stream } from './context.js';
+import { toClientError } from './kernel-errors.js';
 import { handle } from './ops.js';
 import { Outbound, type OutEvent } from './outbound.js';
 
@@ -309,7 +310,7 @@ export class Connection implements ConnectionPort {
   }
 
   private respondError(id: RequestId | null, e: unknown): void {
-    const err = toApiError(e);
+    const err = toClientError(e);
     if (err.code >= 500 && err.reason === 'InternalError') this.log.error({ err: e, id }, 'request failed');
     this.send({ id, ok: false, error: err.toStatus() });
   }
