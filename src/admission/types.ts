@@ -1,6 +1,6 @@
 // The admission contract: ordered hooks per kind and operation, run with the write in one
 // transaction, so side effects roll back when a later step rejects and nothing happens on dry-run.
-import type { KindInfo, Resource, ResourceInput } from '../api/index.js';
+import type { KindInfo, Resource, ResourceInput, ResourceOf } from '../api/index.js';
 import type { DeleteResult, Store } from '../store/types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -85,10 +85,10 @@ export interface DeleteRequestOptions extends WriteRequestOptions {
 
 /** Admitted writes without prechecks, for use inside a transaction (nested writes from hooks). */
 export interface SyncApi {
-  create(obj: ResourceInput): Resource;
-  update(obj: Resource): Resource;
-  patch(kind: string, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): Resource;
-  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): DeleteResult;
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }): ResourceOf<K>;
+  update<K extends string>(obj: Resource & { readonly kind: K }): ResourceOf<K>;
+  patch<K extends string>(kind: K, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): ResourceOf<K>;
+  delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteRequestOptions): DeleteResult<ResourceOf<K>>;
 }
 
 /**
@@ -105,17 +105,17 @@ export interface Api {
    * waiting; use the async methods for those.
    */
   readonly sync: SyncApi;
-  create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource>;
-  update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
-  updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
-  patch(
-    kind: string,
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  update<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  updateStatus<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  patch<K extends string>(
+    kind: K,
     namespace: string,
     name: string,
     patch: unknown,
     opts?: WriteRequestOptions & { subresource?: 'status' },
-  ): Promise<Resource>;
-  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult>;
+  ): Promise<ResourceOf<K>>;
+  delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult<ResourceOf<K>>>;
 }
 
 /** Validates a Lima template through the driver (`limactl validate`). Implemented in src/lima. */
