@@ -44,15 +44,15 @@ export class Admitter implements SyncApi {
     this.ctx = { store: d.store, nested, dryRun: d.dryRun, prechecks: d.prechecks, now: d.now };
   }
 
-  private tag(req: AdmissionRequest): AdmissionRequest {
+  private tag<R extends AdmissionRequest>(req: R): R {
     return this.d.origin === undefined ? req : { ...req, origin: this.d.origin };
   }
 
-  private run(untagged: AdmissionRequest, write: () => Resource): Resource {
+  private run(untagged: AdmissionRequest<'CREATE' | 'UPDATE'>, write: () => Resource): Resource {
     const req = this.tag(untagged);
     const status = req.subresource === 'status';
     const hooks = matchingHooks(this.d.hooks, req.kind.kind, req.operation, status);
-    const obj = req.object!;
+    const obj = req.object;
     const part = status ? 'status' : 'content';
     applyDefaults(req.kind, obj, part);
     for (const h of hooks) h.mutate?.(req, this.ctx);

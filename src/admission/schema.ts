@@ -95,8 +95,9 @@ function causeOf(e: ValueError, field: string): StatusCause {
  */
 function recordKeyCauses(schema: TSchema, value: unknown, field: string, out: StatusCause[]): void {
   const s = schema as { patternProperties?: Record<string, TSchema>; additionalProperties?: unknown; properties?: Record<string, TSchema>; items?: TSchema };
-  if (Array.isArray(value) && s.items) {
-    value.forEach((v, i) => recordKeyCauses(s.items!, v, `${field}[${i}]`, out));
+  const items = s.items;
+  if (Array.isArray(value) && items) {
+    value.forEach((v, i) => recordKeyCauses(items, v, `${field}[${i}]`, out));
     return;
   }
   if (!isObject(value)) return;
@@ -128,7 +129,10 @@ export function schemaCauses(schema: TSchema, value: unknown, prefix: string): S
   }
   const keys: StatusCause[] = [];
   recordKeyCauses(schema, value, prefix, keys);
-  for (const c of keys) if (!byField.has(c.field!)) byField.set(c.field!, c);
+  for (const c of keys) {
+    const field = c.field ?? prefix; // recordKeyCauses always names the field
+    if (!byField.has(field)) byField.set(field, c);
+  }
   return [...byField.values()];
 }
 

@@ -9,16 +9,16 @@ export function ownedDeletionMessage(name: string, ownerKind: string): string {
   return `cannot delete ${JSON.stringify(name)}: owned by ${ownerKind}; delete the ${ownerKind} resource instead`;
 }
 
-export function ownedDeletionGuardHook(): AdmissionHook {
+export function ownedDeletionGuardHook(): AdmissionHook<'DELETE'> {
   return {
     name: 'owned-deletion-guard.rdd.rancherdesktop.io',
     kinds: KINDS.map((k) => k.kind),
     operations: ['DELETE'],
     validate(req) {
-      const old = req.oldObject!;
+      const old = req.oldObject;
       const owned = ownedByFinalizers(old.metadata.finalizers)[0];
       if (owned === undefined) return;
-      const ownerKind = ownerKindOfFinalizer(owned)!;
+      const ownerKind = ownerKindOfFinalizer(owned) ?? 'owner';
       throw forbidden(req.kind, old.metadata.name, ownedDeletionMessage(old.metadata.name, ownerKind));
     },
   };
