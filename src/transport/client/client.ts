@@ -20,6 +20,8 @@ export interface ConnectOptions {
   encoding?: Encoding;
   /** Default 30 s. */
   requestTimeoutMs?: number;
+  /** How long the WebSocket handshake may take; default 10 s. */
+  handshakeTimeoutMs?: number;
   /** The gateway's frame limit (default DEFAULT_LIMITS.maxPayload, as `hello` reports it). A larger request fails here with 413. */
   maxPayload?: number;
   log?: Logger;
@@ -110,6 +112,7 @@ class GatewayClient implements Client {
         const conn = await Conn.open(this.target(), {
           encoding: this.o.encoding ?? 'msgpack',
           requestTimeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          ...opt('handshakeTimeoutMs', this.o.handshakeTimeoutMs),
           maxPayload: this.o.maxPayload ?? DEFAULT_LIMITS.maxPayload,
           ...opt('log', this.o.log),
         });
