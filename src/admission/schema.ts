@@ -12,7 +12,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function partOf(info: KindInfo, part: Part): { field: string; schema: TSchema } | undefined {
+function partOf(info: KindInfo, part: Part): { field: 'spec' | 'data' | 'status'; schema: TSchema } | undefined {
   if (part === 'status') return info.statusSchema ? { field: 'status', schema: info.statusSchema } : undefined;
   return info.specField && info.specSchema ? { field: info.specField, schema: info.specSchema } : undefined;
 }
@@ -21,11 +21,11 @@ function partOf(info: KindInfo, part: Part): { field: string; schema: TSchema } 
 export function applyDefaults(info: KindInfo, obj: Resource, part: Part): void {
   const p = partOf(info, part);
   if (!p) return;
-  const target = obj as unknown as Record<string, unknown>;
-  const value = target[p.field];
+  const value: unknown = obj[p.field];
   if (value === undefined && part === 'status') return;
   const next: unknown = Value.Default(p.schema, value);
-  if (next !== undefined) target[p.field] = next;
+  // The defaulted value has the schema's shape, which the types of `obj` do not carry.
+  if (next !== undefined) Reflect.set(obj, p.field, next);
 }
 
 const TYPE_NAMES: Partial<Record<ValueErrorType, string>> = {
@@ -50,7 +50,7 @@ function fieldOf(prefix: string, pointer: string): string {
 function literals(schema: TSchema): unknown[] | undefined {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
   if (!anyOf || !anyOf.every((s) => 'const' in s)) return undefined;
-  return anyOf.map((s) => (s as unknown as { const: unknown }).const);
+  return anyOf.map((s) => (s as { const?: unknown }).const);
 }
 
 function causeOf(e: ValueError, field: string): StatusCause {
@@ -140,7 +140,7 @@ export function schemaCauses(schema: TSchema, value: unknown, prefix: string): S
 export function validateSchema(info: KindInfo, obj: Resource, part: Part): void {
   const p = partOf(info, part);
   if (!p) return;
-  const value = (obj as unknown as Record<string, unknown>)[p.field];
+  const value: unknown = obj[p.field];
   let causes: StatusCause[];
   if (value === undefined) {
     causes = part === 'content' && info.specRequired ? [{ field: p.field, reason: 'FieldValueRequired', message: 'Required value' }] : [];

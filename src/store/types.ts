@@ -18,10 +18,16 @@ export interface ChangeEvent {
 
 export type WatchEventType = ChangeType | 'BOOKMARK';
 
-/** What a watcher receives. BOOKMARK objects carry only apiVersion, kind and metadata.resourceVersion. */
-export interface WatchEvent {
-  readonly type: WatchEventType;
-  readonly object: Resource;
+/** What a watcher receives. */
+export type WatchEvent =
+  | { readonly type: ChangeType; readonly object: Resource }
+  | { readonly type: 'BOOKMARK'; readonly object: BookmarkObject };
+
+/** A BOOKMARK's object: only apiVersion, kind and metadata.resourceVersion (and its annotation). */
+export interface BookmarkObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly resourceVersion: string; readonly annotations?: Record<string, string> };
 }
 
 export interface ListOptions {

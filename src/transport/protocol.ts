@@ -1,7 +1,7 @@
 // The wire protocol shared by the gateway and the client: versions, subprotocols, close codes,
 // limits and the message shapes. docs/protocol.md is the prose version of this file.
 import type { Condition, Resource, StatusBody } from '../api/index.js';
-import type { DeleteResult, ListResult, WatchEventType } from '../store/types.js';
+import type { DeleteResult, ListResult, WatchEvent } from '../store/types.js';
 import type { RequestIdSchema, RequestSchemas } from './request-schemas.js';
 import type { Static } from '@sinclair/typebox';
 
@@ -180,17 +180,15 @@ export interface ErrorResponse {
 }
 export type Response = OkResponse | ErrorResponse;
 
-export interface WatchEventMessage {
+export type WatchEventMessage = WatchEvent & {
   watch: RequestId;
-  type: WatchEventType;
-  object: Resource;
   /**
    * Set on events held back and merged while the connection was congested. They arrive in
    * first-appearance order, not revision order, so a resume point is only safe after the
    * next unflagged event or BOOKMARK.
    */
   conflated?: true;
-}
+};
 /** The watch ended with an error (e.g. Expired 410): relist, then watch again. No more events follow. */
 export interface WatchErrorMessage {
   watch: RequestId;

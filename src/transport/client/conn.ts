@@ -12,6 +12,10 @@ import {
   type Request,
   type RequestId,
   type ResultOf,
+  type WatchEventMessage,
+  type WatchErrorMessage,
+  type ConditionMessage,
+  type LogMessage,
 } from '../protocol.js';
 import { closedError, dialError, handshakeRefusedError, handshakeTimeoutError, tooLargeError } from './errors.js';
 
@@ -19,9 +23,13 @@ const utf8 = new TextEncoder();
 
 export type RequestBody<O extends Op> = { op: O } & Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
+/** A message of an open stream (watch, conditions or logs), routed by its stream id. */
+export type StreamMessage = WatchEventMessage | WatchErrorMessage | ConditionMessage | LogMessage;
+
 /** Receives the messages of one stream, and learns when the connection under it is gone. */
-export interface StreamHandler {
-  onMessage(msg: Record<string, unknown>): void;
+export interface StreamHandler<M extends StreamMessage = StreamMessage> {
+  /** The daemon sends a stream only the messages of its own kind (see protocol.ts). */
+  onMessage(msg: M): void;
   onConnectionClosed(err: ApiError): void;
 }
 
@@ -208,6 +216,7 @@ export class Conn {
     }
     if (typeof msg !== 'object' || msg === null) return;
     const m = msg as Record<string, unknown>;
+    // Frames come from the daemon, which speaks protocol.ts; a frame with a stream id is a stream message.
     if (typeof m.ok === 'boolean' && 'id' in m) {
       const p = this.pending.get(m.id as RequestId);
       if (!p) return;
@@ -225,7 +234,7 @@ export class Conn {
     const h = this.handlers.get(sid);
     if (!h) return;
     try {
-      h.onMessage(m);
+      h.onMessage(msg as StreamMessage);
     } catch (e) {
       this.opts.log?.error({ err: e, stream: sid }, 'stream handler threw');
     }
