@@ -1,4 +1,4 @@
-// The store contract: Kubernetes object semantics over SQLite (k8s-semantics.md §1.6, §2).
+// The store contract: Kubernetes object semantics over SQLite (docs/store.md, "Object semantics").
 // Every method is synchronous: better-sqlite3 is synchronous, so one Node process gets
 // linearizable writes, and a read-modify-write inside one handler turn is atomic.
 import type { Resource, ResourceInput, ResourceOf } from '../api/index.js';
@@ -130,7 +130,7 @@ export interface Store {
 
   /** Live committed changes in revision order. Listeners must not throw (errors are logged). */
   subscribe(listener: (ev: ChangeEvent) => void): () => void;
-  /** Replay-then-live watch with selector transitions (k8s-semantics.md §4.3). */
+  /** Replay-then-live watch with selector transitions (docs/store.md, "Watch"). */
   watch(opts: WatchOptions, onEvent: (ev: WatchEvent) => void): WatchHandle;
 
   /** Drops history older than the newest `keep` revisions. Returns the compaction revision. */

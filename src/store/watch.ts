@@ -1,6 +1,7 @@
 // watch: subscribe to the feed first, then send the initial state (or replay the event log after
 // the requested revision), then forward live events, dropping any revision already covered.
-// Selector transitions follow k8s-semantics.md §4.3.
+// Selector transitions as docs/store.md, "Watch", describes them: an object that starts matching
+// is ADDED, one that stops matching is DELETED with the content that last matched.
 import { errors } from '../api/index.js';
 import { parseDoc, withRv, type Doc } from './codec.js';
 import { compactedRevision, currentRevision, type Core } from './core.js';

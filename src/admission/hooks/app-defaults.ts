@@ -1,5 +1,4 @@
-// App admission: defaults (Kubernetes version channel, cpus, memory) and the validator, with the
-// anchor's messages (rdd-anchor.md §1.1). Host capacity is measured on every request. The App's
+// App admission: defaults (Kubernetes version channel, cpus, memory) and the validator. Host capacity is measured on every request. The App's
 // Lima template is rendered and validated by Lima here too, so a spec Lima rejects is refused at
 // once instead of failing later in the App actor.
 import { isDeepStrictEqual } from 'node:util';

@@ -1,7 +1,7 @@
-// LimaVM create (rdd-anchor.md §1.2 limavm-defaulter): add the cleanup finalizer, read the
+// LimaVM create (docs/store.md, "Default hooks", LimaVM defaulter): add the cleanup finalizer, read the
 // source ConfigMap named by spec.templateRef, merge spec.params into its `param:` map, and create
 // `<vm>-template` through a nested admitted write. Everything shares the request's transaction,
-// so a later rejection or a dry run leaves no ConfigMap behind (the anchor's §8 item 12). The
+// so a later rejection or a dry run leaves no ConfigMap behind. The
 // owner reference on the ConfigMap is set later by the LimaVM actor: the VM has no uid yet.
 import {
   addFinalizer,

@@ -1,4 +1,4 @@
-// The owned-deletion guard (rdd-anchor.md §2.3): an object carrying an owned-by-<Kind>
+// The owned-deletion guard (docs/controllers.md, "The owned-deletion guard"): an object carrying an owned-by-<Kind>
 // finalizer can only be deleted through its owner. Without it, a DELETE would be accepted and
 // the object would stay Terminating, since only the owner removes that finalizer.
 import { KINDS, ownedByFinalizers, ownerKindOfFinalizer } from '../../api/index.js';

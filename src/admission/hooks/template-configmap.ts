@@ -2,7 +2,7 @@
 // non-empty `template` that Lima accepts. Lima runs in the precheck (a subprocess must not run
 // inside the write transaction); the validate phase looks its result up by content hash. Only a
 // changed template is validated again, so finalizer or ownerRef edits never depend on Lima
-// (rdd-anchor.md §8 item 16).
+// (docs/store.md, "Default hooks", template validation).
 import { CONFIGMAP_KIND, TEMPLATE_CONFIGMAP_LABEL, TEMPLATE_KEY, type KindInfo } from '../../api/index.js';
 import { invalid } from '../errors.js';
 import { precheckStale } from '../prechecks.js';
