@@ -2,7 +2,7 @@
 // any transaction, then one synchronous transaction (or dry run) with defaults, mutating hooks,
 // schema validation, validating hooks and the write. A sync phase that finds a precheck result
 // missing (its input changed meanwhile) restarts the request, a bounded number of times.
-import { ApiError, clone, toApiError, type Resource, type ResourceInput } from '../api/index.js';
+import { ApiError, clone, toApiError, type Resource, type ResourceInput, type ResourceOf } from '../api/index.js';
 import type { Logger } from '../log.js';
 import { applyPatch, type DeleteResult, type Store } from '../store/index.js';
 import { Admitter, bodyKind, kindOf, matchingHooks } from './pipeline.js';
@@ -96,10 +96,11 @@ export function createApi(deps: ApiDeps): Api {
   }
 
   const sync: SyncApi = {
-    create: (obj) => runSync('create', (a) => a.create(obj)),
-    update: (obj) => runSync('update', (a) => a.update(obj)),
-    patch: (kind, ns, name, p, o) => runSync('patch', (a) => a.patch(kind, ns, name, p, o)),
-    delete: (kind, ns, name, o) => {
+    create: <K extends string>(obj: ResourceInput & { readonly kind: K }) => runSync('create', (a) => a.create(obj)),
+    update: <K extends string>(obj: Resource & { readonly kind: K }) => runSync('update', (a) => a.update(obj)),
+    patch: <K extends string>(kind: K, ns: string, name: string, p: unknown, o?: { subresource?: 'status' }) =>
+      runSync('patch', (a) => a.patch(kind, ns, name, p, o)),
+    delete: <K extends string>(kind: K, ns: string, name: string, o?: DeleteRequestOptions) => {
       const dry = o?.dryRun === true;
       const oldRv = dry ? store.mustGet(kind, ns, name).metadata.resourceVersion : '';
       const out = runSync('delete', (a) => a.delete(kind, ns, name, o), dry);
@@ -111,7 +112,7 @@ export function createApi(deps: ApiDeps): Api {
     store,
     sync,
 
-    async create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource> {
+    async create<K extends string>(obj: ResourceInput & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>> {
       const info = bodyKind(obj);
       const label = { kind: info.kind, name: obj.metadata.name, op: 'CREATE' };
       const view = (): AdmissionRequest => {
@@ -123,7 +124,7 @@ export function createApi(deps: ApiDeps): Api {
       return opts?.dryRun ? dryRv(out, '') : out;
     },
 
-    async update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource> {
+    async update<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>> {
       const info = bodyKind(obj);
       const ns = obj.metadata.namespace ?? '';
       const label = { kind: info.kind, name: obj.metadata.name, op: 'UPDATE' };
@@ -139,7 +140,7 @@ export function createApi(deps: ApiDeps): Api {
       return opts?.dryRun ? dryRv(out, oldRv) : out;
     },
 
-    async updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource> {
+    async updateStatus<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>> {
       const info = bodyKind(obj);
       const ns = obj.metadata.namespace ?? '';
       const label = { kind: info.kind, name: obj.metadata.name, op: 'UPDATE' };
@@ -153,7 +154,13 @@ export function createApi(deps: ApiDeps): Api {
       return opts?.dryRun ? dryRv(out, oldRv) : out;
     },
 
-    async patch(kind, namespace, name, patch, opts): Promise<Resource> {
+    async patch<K extends string>(
+      kind: K,
+      namespace: string,
+      name: string,
+      patch: unknown,
+      opts?: WriteRequestOptions & { subresource?: 'status' },
+    ): Promise<ResourceOf<K>> {
       const info = kindOf(kind);
       const label = { kind: info.kind, name, op: 'UPDATE' };
       const status = opts?.subresource === 'status';
@@ -176,7 +183,7 @@ export function createApi(deps: ApiDeps): Api {
       return opts?.dryRun ? dryRv(out, oldRv) : out;
     },
 
-    async delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult> {
+    async delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult<ResourceOf<K>>> {
       const info = kindOf(kind);
       const label = { kind: info.kind, name, op: 'DELETE' };
       let oldRv = '';

@@ -1,7 +1,7 @@
 // The synchronous half of admission, run inside one store transaction: defaults, mutating
 // hooks, schema validation, validating hooks, then the store write. Also the SyncApi that hooks
 // use for nested writes: each nested write is a savepoint and runs its own kind's hooks.
-import { clone, kindInfo, type KindInfo, type Resource, type ResourceInput } from '../api/index.js';
+import { clone, kindInfo, ofKind, type KindInfo, type Resource, type ResourceInput, type ResourceOf } from '../api/index.js';
 import { applyPatch, unknownKind, type DeleteResult, type Store } from '../store/index.js';
 import { invalid } from './errors.js';
 import { applyDefaults, validateSchema } from './schema.js';
@@ -44,15 +44,15 @@ export class Admitter implements SyncApi {
     this.ctx = { store: d.store, nested, dryRun: d.dryRun, prechecks: d.prechecks, now: d.now };
   }
 
-  private tag(req: AdmissionRequest): AdmissionRequest {
+  private tag<R extends AdmissionRequest>(req: R): R {
     return this.d.origin === undefined ? req : { ...req, origin: this.d.origin };
   }
 
-  private run(untagged: AdmissionRequest, write: () => Resource): Resource {
+  private run(untagged: AdmissionRequest<'CREATE' | 'UPDATE'>, write: () => Resource): Resource {
     const req = this.tag(untagged);
     const status = req.subresource === 'status';
     const hooks = matchingHooks(this.d.hooks, req.kind.kind, req.operation, status);
-    const obj = req.object!;
+    const obj = req.object;
     const part = status ? 'status' : 'content';
     applyDefaults(req.kind, obj, part);
     for (const h of hooks) h.mutate?.(req, this.ctx);
@@ -61,50 +61,50 @@ export class Admitter implements SyncApi {
     return write();
   }
 
-  create(input: ResourceInput): Resource {
+  create<K extends string>(input: ResourceInput & { readonly kind: K }): ResourceOf<K> {
     const { store } = this.d;
     const info = bodyKind(input);
     return store.transaction(() => {
       const object = clone(input) as Resource;
       const req: AdmissionRequest = { operation: 'CREATE', kind: info, object, dryRun: this.d.dryRun };
-      return this.run(req, () => store.create(object));
+      return ofKind(input.kind, this.run(req, () => store.create(object)));
     });
   }
 
-  update(input: Resource): Resource {
+  update<K extends string>(input: Resource & { readonly kind: K }): ResourceOf<K> {
     const { store } = this.d;
     const info = bodyKind(input);
     return store.transaction(() => {
-      const oldObject = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
-      return this.admitUpdate(info, clone(input), oldObject);
+      const oldObject: Resource = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
+      return ofKind(input.kind, this.admitUpdate(info, clone(input), oldObject));
     });
   }
 
   /** updateStatus through admission (status hooks only). */
-  updateStatus(input: Resource): Resource {
+  updateStatus<K extends string>(input: Resource & { readonly kind: K }): ResourceOf<K> {
     const { store } = this.d;
     const info = bodyKind(input);
     return store.transaction(() => {
-      const oldObject = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
-      return this.admitStatus(info, clone(input), oldObject);
+      const oldObject: Resource = store.mustGet(info.kind, input.metadata.namespace ?? '', input.metadata.name);
+      return ofKind(input.kind, this.admitStatus(info, clone(input), oldObject));
     });
   }
 
-  patch(kind: string, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): Resource {
+  patch<K extends string>(kind: K, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): ResourceOf<K> {
     const { store } = this.d;
     const info = kindOf(kind);
     return store.transaction(() => {
-      const oldObject = store.mustGet(kind, namespace, name);
+      const oldObject: Resource = store.mustGet(kind, namespace, name);
       const next = applyPatch(oldObject, patch);
-      return opts?.subresource === 'status' ? this.admitStatus(info, next, oldObject) : this.admitUpdate(info, next, oldObject);
+      return ofKind(kind, opts?.subresource === 'status' ? this.admitStatus(info, next, oldObject) : this.admitUpdate(info, next, oldObject));
     });
   }
 
-  delete(kind: string, namespace: string, name: string, opts: DeleteRequestOptions = {}): DeleteResult {
+  delete<K extends string>(kind: K, namespace: string, name: string, opts: DeleteRequestOptions = {}): DeleteResult<ResourceOf<K>> {
     const { store } = this.d;
     const info = kindOf(kind);
     return store.transaction(() => {
-      const oldObject = store.mustGet(kind, namespace, name);
+      const oldObject: Resource = store.mustGet(kind, namespace, name);
       const req = this.tag({
         operation: 'DELETE',
         kind: info,

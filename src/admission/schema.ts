@@ -12,7 +12,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function partOf(info: KindInfo, part: Part): { field: string; schema: TSchema } | undefined {
+function partOf(info: KindInfo, part: Part): { field: 'spec' | 'data' | 'status'; schema: TSchema } | undefined {
   if (part === 'status') return info.statusSchema ? { field: 'status', schema: info.statusSchema } : undefined;
   return info.specField && info.specSchema ? { field: info.specField, schema: info.specSchema } : undefined;
 }
@@ -21,11 +21,11 @@ function partOf(info: KindInfo, part: Part): { field: string; schema: TSchema } 
 export function applyDefaults(info: KindInfo, obj: Resource, part: Part): void {
   const p = partOf(info, part);
   if (!p) return;
-  const target = obj as unknown as Record<string, unknown>;
-  const value = target[p.field];
+  const value: unknown = obj[p.field];
   if (value === undefined && part === 'status') return;
   const next: unknown = Value.Default(p.schema, value);
-  if (next !== undefined) target[p.field] = next;
+  // The defaulted value has the schema's shape, which the types of `obj` do not carry.
+  if (next !== undefined) Reflect.set(obj, p.field, next);
 }
 
 const TYPE_NAMES: Partial<Record<ValueErrorType, string>> = {
@@ -50,7 +50,7 @@ function fieldOf(prefix: string, pointer: string): string {
 function literals(schema: TSchema): unknown[] | undefined {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
   if (!anyOf || !anyOf.every((s) => 'const' in s)) return undefined;
-  return anyOf.map((s) => (s as unknown as { const: unknown }).const);
+  return anyOf.map((s) => (s as { const?: unknown }).const);
 }
 
 function causeOf(e: ValueError, field: string): StatusCause {
@@ -95,8 +95,9 @@ function causeOf(e: ValueError, field: string): StatusCause {
  */
 function recordKeyCauses(schema: TSchema, value: unknown, field: string, out: StatusCause[]): void {
   const s = schema as { patternProperties?: Record<string, TSchema>; additionalProperties?: unknown; properties?: Record<string, TSchema>; items?: TSchema };
-  if (Array.isArray(value) && s.items) {
-    value.forEach((v, i) => recordKeyCauses(s.items!, v, `${field}[${i}]`, out));
+  const items = s.items;
+  if (Array.isArray(value) && items) {
+    value.forEach((v, i) => recordKeyCauses(items, v, `${field}[${i}]`, out));
     return;
   }
   if (!isObject(value)) return;
@@ -128,7 +129,10 @@ export function schemaCauses(schema: TSchema, value: unknown, prefix: string): S
   }
   const keys: StatusCause[] = [];
   recordKeyCauses(schema, value, prefix, keys);
-  for (const c of keys) if (!byField.has(c.field!)) byField.set(c.field!, c);
+  for (const c of keys) {
+    const field = c.field ?? prefix; // recordKeyCauses always names the field
+    if (!byField.has(field)) byField.set(field, c);
+  }
   return [...byField.values()];
 }
 
@@ -136,7 +140,7 @@ export function schemaCauses(schema: TSchema, value: unknown, prefix: string): S
 export function validateSchema(info: KindInfo, obj: Resource, part: Part): void {
   const p = partOf(info, part);
   if (!p) return;
-  const value = (obj as unknown as Record<string, unknown>)[p.field];
+  const value: unknown = obj[p.field];
   let causes: StatusCause[];
   if (value === undefined) {
     causes = part === 'content' && info.specRequired ? [{ field: p.field, reason: 'FieldValueRequired', message: 'Required value' }] : [];

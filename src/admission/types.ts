@@ -1,21 +1,13 @@
 // The admission contract: ordered hooks per kind and operation, run with the write in one
 // transaction, so side effects roll back when a later step rejects and nothing happens on dry-run.
-import type { KindInfo, Resource, ResourceInput } from '../api/index.js';
+import type { KindInfo, Resource, ResourceInput, ResourceOf } from '../api/index.js';
 import type { DeleteResult, Store } from '../store/types.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
-export interface AdmissionRequest {
-  readonly operation: Operation;
+interface RequestBase {
   readonly kind: KindInfo;
-  /** CREATE/UPDATE: the proposed object. Mutating hooks edit it in place. */
-  readonly object?: Resource;
-  /** UPDATE/DELETE: the stored object before this request. */
-  readonly oldObject?: Resource;
-  /** 'status' for status writes (hooks usually skip them). */
-  readonly subresource?: 'status';
   readonly dryRun: boolean;
-  readonly gracePeriodSeconds?: number;
   /**
    * 'client' when the request came through the gateway (the Api the daemon made for clients);
    * absent for the daemon's own writes (actors, and nested writes made by hooks). Set by the
@@ -23,6 +15,46 @@ export interface AdmissionRequest {
    * and validating phases (not on the requests prechecks see).
    */
   readonly origin?: 'client';
+}
+
+export interface AdmissionCreateRequest extends RequestBase {
+  readonly operation: 'CREATE';
+  /** The proposed object. Mutating hooks edit it in place. */
+  readonly object: Resource;
+  readonly oldObject?: undefined;
+  readonly subresource?: undefined;
+}
+
+export interface AdmissionUpdateRequest extends RequestBase {
+  readonly operation: 'UPDATE';
+  /** The proposed object. Mutating hooks edit it in place. */
+  readonly object: Resource;
+  /** The stored object before this request. */
+  readonly oldObject: Resource;
+  /** 'status' for status writes (hooks usually skip them). */
+  readonly subresource?: 'status';
+}
+
+export interface AdmissionDeleteRequest extends RequestBase {
+  readonly operation: 'DELETE';
+  readonly object?: undefined;
+  /** The stored object before this request. */
+  readonly oldObject: Resource;
+  readonly subresource?: undefined;
+  readonly gracePeriodSeconds?: number;
+}
+
+/**
+ * One admission request, keyed by operation: CREATE has `object`, DELETE has `oldObject`, UPDATE
+ * has both. `AdmissionRequest<'CREATE' | 'UPDATE'>` is what a hook registered for those
+ * operations receives.
+ */
+export type AdmissionRequest<O extends Operation = Operation> = RequestByOperation[O];
+
+interface RequestByOperation {
+  CREATE: AdmissionCreateRequest;
+  UPDATE: AdmissionUpdateRequest;
+  DELETE: AdmissionDeleteRequest;
 }
 
 /** Results of async prechecks, keyed by the hook's own key (e.g. a template content hash). */
@@ -54,11 +86,12 @@ export interface PrecheckContext {
  * then every mutate (in registration order), then schema validation, then every validate.
  * A hook rejects by throwing an ApiError.
  */
-export interface AdmissionHook {
+export interface AdmissionHook<O extends Operation = Operation> {
   /** Named like a webhook, e.g. `limavm-defaulter.lima.rancherdesktop.io`. */
   readonly name: string;
   readonly kinds: readonly string[];
-  readonly operations: readonly Operation[];
+  /** The hook only sees requests of these operations, so its methods get `AdmissionRequest<O>`. */
+  readonly operations: readonly O[];
   /** Also run for status-subresource writes (default false). */
   readonly includeStatus?: boolean;
   /**
@@ -67,9 +100,9 @@ export interface AdmissionHook {
    * phase that finds its input changed since the precheck throws a Conflict, and the request
    * is retried from the precheck.
    */
-  precheck?(req: AdmissionRequest, ctx: PrecheckContext): Promise<void>;
-  mutate?(req: AdmissionRequest, ctx: AdmissionContext): void;
-  validate?(req: AdmissionRequest, ctx: AdmissionContext): void;
+  precheck?(req: AdmissionRequest<O>, ctx: PrecheckContext): Promise<void>;
+  mutate?(req: AdmissionRequest<O>, ctx: AdmissionContext): void;
+  validate?(req: AdmissionRequest<O>, ctx: AdmissionContext): void;
 }
 
 export interface WriteRequestOptions {
@@ -85,10 +118,10 @@ export interface DeleteRequestOptions extends WriteRequestOptions {
 
 /** Admitted writes without prechecks, for use inside a transaction (nested writes from hooks). */
 export interface SyncApi {
-  create(obj: ResourceInput): Resource;
-  update(obj: Resource): Resource;
-  patch(kind: string, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): Resource;
-  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): DeleteResult;
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }): ResourceOf<K>;
+  update<K extends string>(obj: Resource & { readonly kind: K }): ResourceOf<K>;
+  patch<K extends string>(kind: K, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): ResourceOf<K>;
+  delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteRequestOptions): DeleteResult<ResourceOf<K>>;
 }
 
 /**
@@ -105,17 +138,17 @@ export interface Api {
    * waiting; use the async methods for those.
    */
   readonly sync: SyncApi;
-  create(obj: ResourceInput, opts?: WriteRequestOptions): Promise<Resource>;
-  update(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
-  updateStatus(obj: Resource, opts?: WriteRequestOptions): Promise<Resource>;
-  patch(
-    kind: string,
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  update<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  updateStatus<K extends string>(obj: Resource & { readonly kind: K }, opts?: WriteRequestOptions): Promise<ResourceOf<K>>;
+  patch<K extends string>(
+    kind: K,
     namespace: string,
     name: string,
     patch: unknown,
     opts?: WriteRequestOptions & { subresource?: 'status' },
-  ): Promise<Resource>;
-  delete(kind: string, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult>;
+  ): Promise<ResourceOf<K>>;
+  delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteRequestOptions): Promise<DeleteResult<ResourceOf<K>>>;
 }
 
 /** Validates a Lima template through the driver (`limactl validate`). Implemented in src/lima. */

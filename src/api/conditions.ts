@@ -1,4 +1,5 @@
-// metav1.Condition and the Kubernetes helpers around it (k8s-semantics.md §3.2).
+// metav1.Condition and the Kubernetes helpers around it (apimachinery's meta.SetStatusCondition
+// and friends). docs/controllers.md, "Conditions", lists the conditions each kind writes.
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 

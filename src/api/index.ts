@@ -6,6 +6,7 @@ export * from './names.js';
 export * from './conditions.js';
 export * from './quantity.js';
 export * from './kinds.js';
+export * from './kind-map.js';
 export * from './resources/common.js';
 export * from './resources/app.js';
 export * from './resources/limavm.js';

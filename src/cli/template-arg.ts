@@ -1,6 +1,6 @@
 // `rdd limavm create NAME TEMPLATE`: TEMPLATE names a ConfigMap when it is a DNS-1123 subdomain and
 // no file of that name exists; anything else is a file path. So `tmpl.yaml` is a ConfigMap name
-// unless ./tmpl.yaml exists (the anchor read it as a ConfigMap name even when the file existed).
+// unless ./tmpl.yaml exists, in which case the file wins.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dns1123SubdomainErrors } from '../api/index.js';

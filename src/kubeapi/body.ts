@@ -37,7 +37,8 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 export function mediaType(contentType: string | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const [type = ''] = (contentType ?? '').split(';', 1);
+  return type.trim().toLowerCase();
 }
 
 /** JSON nesting beyond this is refused, as the gateway does (a parser's recursion is not a limit). */
@@ -61,7 +62,8 @@ export function parseBody(buf: Buffer, type: string): unknown {
   let v: unknown;
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) throw errors.badRequest(`the request body is not valid YAML: ${doc.errors[0]!.message}`);
+    const [yamlError] = doc.errors;
+    if (yamlError) throw errors.badRequest(`the request body is not valid YAML: ${yamlError.message}`);
     v = doc.toJS({ maxAliasCount: 100 }) as unknown;
   } else {
     try {

@@ -54,14 +54,14 @@ const COPIED = ['description', 'default', 'minimum', 'maximum', 'minLength', 'ma
 
 /** TypeBox emits JSON Schema; OpenAPI v3 as Kubernetes uses it wants enums, int-or-string and additionalProperties maps. */
 export function toOpenApiSchema(s: TSchema): Json {
-  const src = s as unknown as Json;
+  const src: Json = s;
   const out: Json = {};
   for (const k of COPIED) if (src[k] !== undefined && !(k === 'format' && src[k] === 'quantity')) out[k] = src[k];
   const anyOf = src.anyOf as TSchema[] | undefined;
   if (anyOf) {
-    const consts = anyOf.map((x) => (x as unknown as Json).const);
+    const consts = anyOf.map((x) => (x as Json).const);
     if (consts.every((c) => c !== undefined)) return { ...out, type: typeof consts[0] === 'number' ? 'number' : 'string', enum: consts };
-    const types = new Set(anyOf.map((x) => (x as unknown as Json).type));
+    const types = new Set(anyOf.map((x) => (x as Json).type));
     if (types.size === 2 && types.has('integer') && types.has('string')) return { ...out, 'x-kubernetes-int-or-string': true };
     return { ...out, anyOf: anyOf.map(toOpenApiSchema) };
   }

@@ -15,12 +15,12 @@ export function parseFieldSelector(s: string | null, kind: KindInfo): FieldRequi
   if (s === null || s.trim() === '') return [];
   return s.split(',').map((part) => {
     const m = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(part);
-    if (!m) throw errors.badRequest(`invalid field selector "${s}": "${part}" is not <field>=<value>, <field>==<value> or <field>!=<value>`);
-    const field = m[1]!;
+    const field = m?.[1];
+    if (!m || field === undefined) throw errors.badRequest(`invalid field selector "${s}": "${part}" is not <field>=<value>, <field>==<value> or <field>!=<value>`);
     if (!FIELDS.has(field)) {
       throw errors.badRequest(`field label not supported: ${field} (${kind.resource} supports metadata.name and metadata.namespace)`);
     }
-    return { field: field as FieldRequirement['field'], op: m[2] === '!=' ? '!=' : '=', value: m[3]! };
+    return { field: field as FieldRequirement['field'], op: m[2] === '!=' ? '!=' : '=', value: m[3] ?? '' };
   });
 }
 

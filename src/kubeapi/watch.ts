@@ -114,12 +114,13 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, p: WatchPa
     // Field selectors on name/namespace never change for an object, so filtering is enough.
     if (ev.type !== 'BOOKMARK' && !fieldsMatch(p.fields, ev.object)) return;
     const line = toLine(ev);
-    const m = ev.object.metadata;
-    const shared = !p.table && ev.type !== 'BOOKMARK' && deps.lines;
+    // One encoded line per event, shared by every watcher that sends it unchanged.
+    const lines = !p.table && ev.type !== 'BOOKMARK' ? deps.lines : undefined;
+    const key = ev.type === 'BOOKMARK' ? '' : `${ev.type}\0${ev.object.metadata.uid}\0${ev.object.metadata.resourceVersion}`;
     out.sendEvent({
       key: () => null,
       msg: () => line,
-      ...(shared ? { frame: () => deps.lines!.get(`${ev.type}\0${m.uid}\0${m.resourceVersion}`, () => encode(line)) } : {}),
+      ...(lines ? { frame: () => lines.get(key, () => encode(line)) } : {}),
     });
   };
 

@@ -2,7 +2,7 @@
 // admission Api the gateway uses, with Kubernetes' checks of the body against the URL.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ApiError, errors, isConflict, type Resource, type ResourceInput } from '../api/index.js';
+import { ApiError, errors, isConflict, type Resource } from '../api/index.js';
 import { mediaType, parseBody, readBody, requireObject } from './body.js';
 import { itemTarget, methodNotAllowed, type Reply, type ResourceContext, type ResourceTarget } from './context.js';
 import { pruneUnknown } from './fields.js';
@@ -38,6 +38,20 @@ function checkTypeMeta(t: ResourceTarget, body: Record<string, unknown>): void {
   }
 }
 
+/**
+ * Whether `body` has an object's envelope: kind, apiVersion and a metadata object. The checks
+ * before each write establish it (checkTypeMeta, bodyNamespace, sameIdentity); admission checks
+ * the rest (metadata.name, the kind's schema) and answers 422.
+ */
+function hasEnvelope(body: Record<string, unknown>): body is Record<string, unknown> & Resource {
+  return typeof body.kind === 'string' && typeof body.apiVersion === 'string' && typeof body.metadata === 'object' && body.metadata !== null;
+}
+
+function envelope(body: Record<string, unknown>): Resource {
+  if (!hasEnvelope(body)) throw errors.badRequest('the object must have kind, apiVersion and metadata');
+  return body;
+}
+
 async function readObject(req: IncomingMessage, ctx: ResourceContext): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers['content-type']);
   if (type !== '' && type !== 'application/json' && type !== 'application/yaml') {
@@ -66,7 +80,7 @@ export async function create(ctx: ResourceContext, req: IncomingMessage, t: Reso
   const warnings = pruneUnknown(t.kind, body, fv);
   bodyNamespace(t, body);
   generateName(body);
-  const obj = await ctx.api.create(body as unknown as ResourceInput, { dryRun });
+  const obj = await ctx.api.create(envelope(body), { dryRun });
   return { code: 201, body: obj, warnings };
 }
 
@@ -80,7 +94,7 @@ export async function replace(ctx: ResourceContext, req: IncomingMessage, t: Res
   bodyNamespace(t, body);
   const meta = body.metadata as Record<string, unknown>;
   if (meta.name !== name) throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
-  const obj = body as unknown as Resource;
+  const obj = envelope(body);
   const out = t.subresource === 'status' ? await ctx.api.updateStatus(obj, { dryRun }) : await ctx.api.update(obj, { dryRun });
   return { code: 200, body: out, warnings };
 }
@@ -116,7 +130,7 @@ async function patchByUpdate(
     const conditional = meta.resourceVersion !== cur.metadata.resourceVersion && meta.resourceVersion !== undefined;
     if (!conditional) meta.resourceVersion = cur.metadata.resourceVersion;
     try {
-      const obj = next as unknown as Resource;
+      const obj = envelope(next);
       const out = t.subresource === 'status' ? await ctx.api.updateStatus(obj, { dryRun: o.dryRun }) : await ctx.api.update(obj, { dryRun: o.dryRun });
       return { code: 200, body: out, warnings };
     } catch (e) {

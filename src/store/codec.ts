@@ -62,7 +62,7 @@ export function canonicalMeta(m: Omit<ObjectMeta, 'resourceVersion'>): Omit<Obje
   if (annotations) ordered.annotations = annotations;
   if (m.finalizers && m.finalizers.length > 0) ordered.finalizers = [...m.finalizers];
   if (m.ownerReferences && m.ownerReferences.length > 0) ordered.ownerReferences = m.ownerReferences.map(ownerRef);
-  return ordered as unknown as Omit<ObjectMeta, 'resourceVersion'>;
+  return ordered as Omit<ObjectMeta, 'resourceVersion'>;
 }
 
 const FIXED_TOP = new Set(['apiVersion', 'kind', 'metadata', 'status']);
@@ -89,7 +89,7 @@ export function canonicalDoc(
     if (!FIXED_TOP.has(k) && v !== undefined) define(doc, k, sortDeep(v));
   }
   if (status !== undefined) doc.status = sortDeep(status);
-  return doc as unknown as Doc;
+  return doc as Doc;
 }
 
 /** The content fields of an object: every top-level member except apiVersion/kind/metadata/status. */
@@ -147,9 +147,8 @@ export function decode(json: string, rv: number): Resource {
  * store built or parsed itself and shares with no caller (events' objects).
  */
 export function stampRv(doc: Doc, rv: number): Resource {
-  const obj = doc as unknown as Resource;
-  obj.metadata.resourceVersion = String(rv);
-  return obj;
+  Object.assign(doc.metadata, { resourceVersion: String(rv) });
+  return doc as Resource;
 }
 
 /** `doc` with a resourceVersion, sharing everything but the top level and metadata. */

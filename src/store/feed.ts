@@ -39,8 +39,8 @@ export class Feed {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let i = 0; i < this.queue.length; i++) {
-        const ev = this.queue[i]!;
+      // Indexed, not for…of: listeners' commits append to the queue while it drains.
+      for (let i = 0, ev = this.queue[0]; ev !== undefined; ev = this.queue[++i]) {
         for (const entry of this.entries) {
           if (!entry.active) continue;
           try {

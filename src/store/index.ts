@@ -2,6 +2,7 @@
 // One global revision per write; events are published after commit, in revision order; watch
 // replays the event log and then follows the live feed. See docs/store.md.
 import { randomUUID } from 'node:crypto';
+import { allOfKind, ofKind } from '../api/index.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_KEEP, compact } from './compact.js';
 import { compactedRevision, currentRevision, type Core } from './core.js';
@@ -63,16 +64,25 @@ export function openStore(opts: OpenStoreOptions): Store {
   log.debug({ path: opts.path, revision: currentRevision(core) }, 'store opened');
 
   return {
-    get: (kind, ns, name) => get(core, kind, ns, name),
-    mustGet: (kind, ns, name) => mustGet(core, kind, ns, name),
-    list: (kind, o) => list(core, kind, o),
+    get: (kind, ns, name) => {
+      const obj = get(core, kind, ns, name);
+      return obj && ofKind(kind, obj);
+    },
+    mustGet: (kind, ns, name) => ofKind(kind, mustGet(core, kind, ns, name)),
+    list: (kind, o) => {
+      const out = list(core, kind, o);
+      return { ...out, items: allOfKind(kind, out.items) };
+    },
     listOwnedBy: (uid) => listOwnedBy(core, uid),
     currentRevision: () => currentRevision(core),
-    create: (obj) => create(core, obj),
-    update: (obj) => update(core, obj),
-    updateStatus: (obj) => updateStatus(core, obj),
-    patch: (kind, ns, name, p, o) => patch(core, kind, ns, name, p, o),
-    delete: (kind, ns, name, o) => del(core, kind, ns, name, o),
+    create: (obj) => ofKind(obj.kind, create(core, obj)),
+    update: (obj) => ofKind(obj.kind, update(core, obj)),
+    updateStatus: (obj) => ofKind(obj.kind, updateStatus(core, obj)),
+    patch: (kind, ns, name, p, o) => ofKind(kind, patch(core, kind, ns, name, p, o)),
+    delete: (kind, ns, name, o) => {
+      const out = del(core, kind, ns, name, o);
+      return { ...out, object: ofKind(kind, out.object) };
+    },
     transaction: (fn) => tx.run(fn),
     dryRun: (fn) => tx.run(fn, true),
     subscribe: (listener) => feed.subscribe(listener),

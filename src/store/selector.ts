@@ -1,4 +1,4 @@
-// Label selectors (k8s-semantics.md §4.3): `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
+// Label selectors (Kubernetes syntax; docs/store.md, "Watch"): `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
 // `k`, `!k`, joined by commas (AND). `!=` and `notin` also match objects without the key.
 import { errors, type ApiError } from '../api/index.js';
 import { labelValueErrors, qualifiedNameErrors } from './labels.js';

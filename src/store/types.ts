@@ -1,7 +1,7 @@
-// The store contract: Kubernetes object semantics over SQLite (k8s-semantics.md §1.6, §2).
+// The store contract: Kubernetes object semantics over SQLite (docs/store.md, "Object semantics").
 // Every method is synchronous: better-sqlite3 is synchronous, so one Node process gets
 // linearizable writes, and a read-modify-write inside one handler turn is atomic.
-import type { Resource, ResourceInput } from '../api/index.js';
+import type { Resource, ResourceInput, ResourceOf } from '../api/index.js';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -18,10 +18,16 @@ export interface ChangeEvent {
 
 export type WatchEventType = ChangeType | 'BOOKMARK';
 
-/** What a watcher receives. BOOKMARK objects carry only apiVersion, kind and metadata.resourceVersion. */
-export interface WatchEvent {
-  readonly type: WatchEventType;
-  readonly object: Resource;
+/** What a watcher receives. */
+export type WatchEvent =
+  | { readonly type: ChangeType; readonly object: Resource }
+  | { readonly type: 'BOOKMARK'; readonly object: BookmarkObject };
+
+/** A BOOKMARK's object: only apiVersion, kind and metadata.resourceVersion (and its annotation). */
+export interface BookmarkObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly resourceVersion: string; readonly annotations?: Record<string, string> };
 }
 
 export interface ListOptions {
@@ -69,19 +75,24 @@ export interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
 }
 
-export interface DeleteResult {
+export interface DeleteResult<T extends Resource = Resource> {
   /** The object after the delete: with deletionTimestamp if deferred, else its last state. */
-  readonly object: Resource;
+  readonly object: T;
   /** True if the object is gone; false if finalizers deferred the removal. */
   readonly removed: boolean;
 }
 
+/**
+ * Reads and writes that name a literal kind (`APP_KIND`) return that kind's type (see KindMap in
+ * src/api/kind-map.ts); a runtime `string` kind gives Resource. Writes of a body take the kind
+ * from its `kind` field's type.
+ */
 export interface Store {
   /** The object, or undefined when absent. */
-  get(kind: string, namespace: string, name: string): Resource | undefined;
+  get<K extends string>(kind: K, namespace: string, name: string): ResourceOf<K> | undefined;
   /** Like get, but throws NotFound (404). */
-  mustGet(kind: string, namespace: string, name: string): Resource;
-  list(kind: string, opts?: ListOptions): ListResult;
+  mustGet<K extends string>(kind: K, namespace: string, name: string): ResourceOf<K>;
+  list<K extends string>(kind: K, opts?: ListOptions): ListResult<ResourceOf<K>>;
   /** Every object (any kind) whose ownerReferences contain `ownerUid`. */
   listOwnedBy(ownerUid: string): Resource[];
   /** The newest committed revision. */
@@ -91,23 +102,23 @@ export interface Store {
    * Creates an object. Server fields (uid, creationTimestamp, resourceVersion, generation=1) are
    * set; `status` is kept only for kinds without a status subresource. AlreadyExists (409).
    */
-  create(obj: ResourceInput): Resource;
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }): ResourceOf<K>;
   /**
    * Replaces everything but status. Requires metadata.resourceVersion (422 if missing; 409 if stale).
    * generation bumps when anything outside metadata/status changes. A no-op is not stored.
    * Removing the last finalizer of a deleting object removes it (DELETED event).
    * Adding a finalizer to a deleting object is 422.
    */
-  update(obj: Resource): Resource;
+  update<K extends string>(obj: Resource & { readonly kind: K }): ResourceOf<K>;
   /** Replaces only status (status subresource). RV precondition when given; never bumps generation. */
-  updateStatus(obj: Resource): Resource;
+  updateStatus<K extends string>(obj: Resource & { readonly kind: K }): ResourceOf<K>;
   /**
    * JSON merge patch (RFC 7386) on the object, or on status only with subresource 'status'.
    * Conditional only if the patch carries metadata.resourceVersion.
    */
-  patch(kind: string, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): Resource;
+  patch<K extends string>(kind: K, namespace: string, name: string, patch: unknown, opts?: { subresource?: 'status' }): ResourceOf<K>;
   /** Deletes now, or sets deletionTimestamp when finalizers remain. Repeated deletes are no-ops. */
-  delete(kind: string, namespace: string, name: string, opts?: DeleteOptions): DeleteResult;
+  delete<K extends string>(kind: K, namespace: string, name: string, opts?: DeleteOptions): DeleteResult<ResourceOf<K>>;
 
   /**
    * Runs `fn` in one transaction (nested calls become savepoints). Events are published after the
@@ -119,7 +130,7 @@ export interface Store {
 
   /** Live committed changes in revision order. Listeners must not throw (errors are logged). */
   subscribe(listener: (ev: ChangeEvent) => void): () => void;
-  /** Replay-then-live watch with selector transitions (k8s-semantics.md §4.3). */
+  /** Replay-then-live watch with selector transitions (docs/store.md, "Watch"). */
   watch(opts: WatchOptions, onEvent: (ev: WatchEvent) => void): WatchHandle;
 
   /** Drops history older than the newest `keep` revisions. Returns the compaction revision. */

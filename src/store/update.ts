@@ -9,8 +9,8 @@ import { readOld, writeDeleted, writeModified, type Old } from './write.js';
 
 /** Whether two canonical docs differ outside apiVersion/kind/metadata/status (a generation bump). */
 function contentChanged(a: Doc, b: Doc): boolean {
-  const x = a as unknown as Record<string, unknown>;
-  const y = b as unknown as Record<string, unknown>;
+  const x: Record<string, unknown> = a;
+  const y: Record<string, unknown> = b;
   for (const k of Object.keys(x)) if (isContentKey(k) && !sameJson(x[k], y[k])) return true;
   for (const k of Object.keys(y)) if (isContentKey(k) && !(k in x)) return true;
   return false;

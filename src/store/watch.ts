@@ -1,14 +1,15 @@
 // watch: subscribe to the feed first, then send the initial state (or replay the event log after
 // the requested revision), then forward live events, dropping any revision already covered.
-// Selector transitions follow k8s-semantics.md §4.3.
-import { errors, type Resource } from '../api/index.js';
+// Selector transitions as docs/store.md, "Watch", describes them: an object that starts matching
+// is ADDED, one that stops matching is DELETED with the content that last matched.
+import { errors } from '../api/index.js';
 import { parseDoc, withRv, type Doc } from './codec.js';
 import { compactedRevision, currentRevision, type Core } from './core.js';
 import type { EventRow } from './db.js';
 import * as E from './errors.js';
 import { list } from './list.js';
 import { parseSelector } from './selector.js';
-import type { ChangeEvent, ChangeType, WatchEvent, WatchHandle, WatchOptions } from './types.js';
+import type { BookmarkObject, ChangeEvent, ChangeType, WatchEvent, WatchHandle, WatchOptions } from './types.js';
 import { mustKind } from './validate.js';
 
 export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
@@ -78,10 +79,10 @@ export function watch(core: Core, opts: WatchOptions, onEvent: (ev: WatchEvent) 
   });
 
   const bookmark = (initialEnd: boolean): void => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(progress) };
-    if (initialEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
-    // A BOOKMARK carries only apiVersion, kind and metadata.resourceVersion by definition.
-    deliver({ type: 'BOOKMARK', object: { apiVersion: info.apiVersion, kind: info.kind, metadata } as unknown as Resource });
+    const metadata: BookmarkObject['metadata'] = initialEnd
+      ? { resourceVersion: String(progress), annotations: { [INITIAL_EVENTS_END_ANNOTATION]: 'true' } }
+      : { resourceVersion: String(progress) };
+    deliver({ type: 'BOOKMARK', object: { apiVersion: info.apiVersion, kind: info.kind, metadata } });
   };
 
   try {

@@ -1,7 +1,9 @@
 // The wire protocol shared by the gateway and the client: versions, subprotocols, close codes,
 // limits and the message shapes. docs/protocol.md is the prose version of this file.
 import type { Condition, Resource, StatusBody } from '../api/index.js';
-import type { DeleteResult, ListResult, WatchEventType } from '../store/types.js';
+import type { DeleteResult, ListResult, WatchEvent } from '../store/types.js';
+import type { RequestIdSchema, RequestSchemas } from './request-schemas.js';
+import type { Static } from '@sinclair/typebox';
 
 /** Bumped on any incompatible change of the messages below. `hello` returns it. */
 export const PROTOCOL_VERSION = 1;
@@ -89,129 +91,31 @@ export interface EndpointInfo {
   pid: number;
 }
 
-export type RequestId = number | string;
+export type RequestId = Static<typeof RequestIdSchema>;
 
 // ---- requests (client → server) -------------------------------------------------------------
 
-export interface HelloRequest {
-  id: RequestId;
-  op: 'hello';
-  /** The client's protocol version (informational; the client decides compatibility). */
-  protocol?: number;
-  client?: string;
-}
-export interface GetRequest {
-  id: RequestId;
-  op: 'get';
-  kind: string;
-  name: string;
-  namespace?: string;
-}
-export interface ListRequest {
-  id: RequestId;
-  op: 'list';
-  kind: string;
-  namespace?: string;
-  labelSelector?: string;
-  name?: string;
-}
-export interface CreateRequest {
-  id: RequestId;
-  op: 'create';
-  object: Record<string, unknown>;
-  dryRun?: boolean;
-}
-export interface UpdateRequest {
-  id: RequestId;
-  op: 'update';
-  object: Record<string, unknown>;
-  dryRun?: boolean;
-  subresource?: 'status';
-}
-export interface PatchRequest {
-  id: RequestId;
-  op: 'patch';
-  kind: string;
-  name: string;
-  namespace?: string;
-  /** RFC 7386 JSON merge patch. */
-  patch: Record<string, unknown>;
-  dryRun?: boolean;
-  subresource?: 'status';
-}
-export interface DeleteRequest {
-  id: RequestId;
-  op: 'delete';
-  kind: string;
-  name: string;
-  namespace?: string;
-  dryRun?: boolean;
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-}
-export interface WatchRequest {
-  id: RequestId;
-  op: 'watch';
-  kind: string;
-  namespace?: string;
-  name?: string;
-  labelSelector?: string;
-  resourceVersion?: string;
-  bookmarks?: boolean;
-}
-export interface UnwatchRequest {
-  id: RequestId;
-  op: 'unwatch';
-  watch: RequestId;
-}
-export interface ConditionsRequest {
-  id: RequestId;
-  op: 'conditions';
-  kind: string;
-  namespace?: string;
-  /** Omitted: every object of the kind (in the namespace, if given). */
-  name?: string;
-}
-export interface LogsRequest {
-  id: RequestId;
-  op: 'logs';
-  /** The LimaVM (Lima instance) name. */
-  name: string;
-  stream?: 'stdout' | 'stderr';
-  follow?: boolean;
-}
+// Derived from the schemas the gateway validates with (request-schemas.ts), so the types and the
+// validation cannot disagree. Fields are described there.
+type RequestOf<O extends keyof RequestSchemas> = Static<RequestSchemas[O]>;
+export type HelloRequest = RequestOf<'hello'>;
+export type GetRequest = RequestOf<'get'>;
+export type ListRequest = RequestOf<'list'>;
+export type CreateRequest = RequestOf<'create'>;
+export type UpdateRequest = RequestOf<'update'>;
+export type PatchRequest = RequestOf<'patch'>;
+export type DeleteRequest = RequestOf<'delete'>;
+export type WatchRequest = RequestOf<'watch'>;
+export type UnwatchRequest = RequestOf<'unwatch'>;
+export type ConditionsRequest = RequestOf<'conditions'>;
+export type LogsRequest = RequestOf<'logs'>;
 /** Token holders only: a one-time login code for the status page (see docs/dashboard.md). */
-export interface LoginCodeRequest {
-  id: RequestId;
-  op: 'loginCode';
-}
+export type LoginCodeRequest = RequestOf<'loginCode'>;
 /** On a connection opened with a login code, once: the browser session that replaces the code. */
-export interface LoginRequest {
-  id: RequestId;
-  op: 'login';
-}
-export interface CancelRequest {
-  id: RequestId;
-  op: 'cancel';
-  /** The id of the request that opened the stream (watch, conditions or logs). */
-  stream: RequestId;
-}
+export type LoginRequest = RequestOf<'login'>;
+export type CancelRequest = RequestOf<'cancel'>;
 
-export type Request =
-  | HelloRequest
-  | GetRequest
-  | ListRequest
-  | CreateRequest
-  | UpdateRequest
-  | PatchRequest
-  | DeleteRequest
-  | WatchRequest
-  | UnwatchRequest
-  | ConditionsRequest
-  | LogsRequest
-  | CancelRequest
-  | LoginCodeRequest
-  | LoginRequest;
+export type Request = RequestOf<keyof RequestSchemas>;
 
 export type Op = Request['op'];
 
@@ -276,17 +180,15 @@ export interface ErrorResponse {
 }
 export type Response = OkResponse | ErrorResponse;
 
-export interface WatchEventMessage {
+export type WatchEventMessage = WatchEvent & {
   watch: RequestId;
-  type: WatchEventType;
-  object: Resource;
   /**
    * Set on events held back and merged while the connection was congested. They arrive in
    * first-appearance order, not revision order, so a resume point is only safe after the
    * next unflagged event or BOOKMARK.
    */
   conflated?: true;
-}
+};
 /** The watch ended with an error (e.g. Expired 410): relist, then watch again. No more events follow. */
 export interface WatchErrorMessage {
   watch: RequestId;

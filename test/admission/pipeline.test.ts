@@ -256,7 +256,7 @@ test('DELETE runs validate hooks with the stored object and passes the grace per
         mutate: () => {
           throw new Error('mutate must not run on DELETE');
         },
-        validate: (req) => void seen.push({ old: req.oldObject, grace: req.gracePeriodSeconds, op: req.operation }),
+        validate: (req) => void seen.push({ old: req.oldObject, grace: req.operation === 'DELETE' ? req.gracePeriodSeconds : undefined, op: req.operation }),
       },
     ],
   });

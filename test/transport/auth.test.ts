@@ -1,5 +1,6 @@
 // Authentication, Origin checks, subprotocol negotiation, and the files the gateway leaves on disk.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import type { ApiError } from '../../src/api/index.js';
@@ -85,6 +86,25 @@ test('client: wrong token is a 401 ApiError; no daemon is DaemonNotRunning', asy
   const refused = await t.throwsAsync(connect({ socketPath: path.join(dir, 'none.sock'), token: 't' }));
   t.true(isDaemonNotRunning(refused), (refused as Error).message);
   t.regex((refused as Error).message, /rdd service start/);
+});
+
+test('client: a daemon that never answers the WebSocket handshake is a 504 Timeout', async (t) => {
+  // Accepts the TCP connection and reads the upgrade request, but never answers it.
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const { port } = server.address() as net.AddressInfo;
+  const e = await t.throwsAsync(connect({ url: `ws://127.0.0.1:${port}`, token: 't', handshakeTimeoutMs: 50 }));
+  t.is((e as ApiError).code, 504);
+  t.is((e as ApiError).reason, 'Timeout');
+  t.false(isDaemonNotRunning(e));
 });
 
 test('a live socket is never replaced; a stale one is', async (t) => {

@@ -1,5 +1,4 @@
-// App admission: defaults (Kubernetes version channel, cpus, memory) and the validator, with the
-// anchor's messages (rdd-anchor.md §1.1). Host capacity is measured on every request. The App's
+// App admission: defaults (Kubernetes version channel, cpus, memory) and the validator. Host capacity is measured on every request. The App's
 // Lima template is rendered and validated by Lima here too, so a spec Lima rejects is refused at
 // once instead of failing later in the App actor.
 import { isDeepStrictEqual } from 'node:util';
@@ -106,20 +105,20 @@ export function validateAppSpec(spec: AppSpec, d: AppAdmissionDeps): StatusCause
  * that leaves the (defaulted) spec as it was (finalizer edits never depend on Lima), or a spec the
  * validator rejects anyway. `spec` must already carry the defaults.
  */
-function templateToCheck(req: AdmissionRequest, spec: AppSpec, d: AppAdmissionDeps, t: AppTemplateCheck): string | undefined {
+function templateToCheck(req: AdmissionRequest<'CREATE' | 'UPDATE'>, spec: AppSpec, d: AppAdmissionDeps, t: AppTemplateCheck): string | undefined {
   if (req.operation === 'UPDATE' && isDeepStrictEqual(req.oldObject?.spec, spec)) return undefined;
   if (validateAppSpec(spec, d).length > 0) return undefined;
   const port = (req.oldObject as App | undefined)?.status?.kubernetesPort;
   return t.render(spec, port);
 }
 
-function appTemplateHook(d: AppAdmissionDeps, t: AppTemplateCheck): AdmissionHook {
+function appTemplateHook(d: AppAdmissionDeps, t: AppTemplateCheck): AdmissionHook<'CREATE' | 'UPDATE'> {
   return {
     name: 'app-template-validator.app.rancherdesktop.io',
     kinds: [APP_KIND],
     operations: ['CREATE', 'UPDATE'],
     async precheck(req, ctx) {
-      const spec = req.object?.spec as AppSpec | undefined;
+      const spec = req.object.spec as AppSpec | undefined;
       if (!spec) return;
       let text: string | undefined;
       try {
@@ -133,14 +132,14 @@ function appTemplateHook(d: AppAdmissionDeps, t: AppTemplateCheck): AdmissionHoo
       if (text !== undefined) await precheckTemplate(t.validator, ctx.prechecks, APP_VM_NAME, text, ctx.signal);
     },
     validate(req, ctx) {
-      const spec = req.object?.spec as AppSpec | undefined;
+      const spec = req.object.spec as AppSpec | undefined;
       if (!spec) return;
       const text = templateToCheck(req, spec, d, t);
       if (text === undefined) return;
       const result = ctx.prechecks.get<TemplateCheck>(templateKey(text));
       if (result === undefined) throw precheckStale('the template of the App');
       if (!result.ok) {
-        throw errors.invalid('apps.app.rancherdesktop.io', req.object?.metadata.name ?? '', [
+        throw errors.invalid('apps.app.rancherdesktop.io', req.object.metadata.name, [
           { field: 'spec', reason: 'FieldValueInvalid', message: appTemplateRejectedMessage(result.message) },
         ]);
       }
@@ -149,13 +148,13 @@ function appTemplateHook(d: AppAdmissionDeps, t: AppTemplateCheck): AdmissionHoo
 }
 
 export function appHooks(d: AppAdmissionDeps): AdmissionHook[] {
-  return [
+  const hooks: AdmissionHook<'CREATE' | 'UPDATE'>[] = [
     {
       name: 'app-defaulter.app.rancherdesktop.io',
       kinds: [APP_KIND],
       operations: ['CREATE', 'UPDATE'],
       mutate(req) {
-        const spec = req.object?.spec as AppSpec | undefined;
+        const spec = req.object.spec as AppSpec | undefined;
         if (spec) defaultAppSpec(spec, d);
       },
     },
@@ -164,12 +163,13 @@ export function appHooks(d: AppAdmissionDeps): AdmissionHook[] {
       kinds: [APP_KIND],
       operations: ['CREATE', 'UPDATE'],
       validate(req) {
-        const spec = req.object?.spec as AppSpec | undefined;
+        const spec = req.object.spec as AppSpec | undefined;
         if (!spec) return;
         const causes = validateAppSpec(spec, d);
-        if (causes.length > 0) throw errors.invalid('apps.app.rancherdesktop.io', req.object?.metadata.name ?? '', causes);
+        if (causes.length > 0) throw errors.invalid('apps.app.rancherdesktop.io', req.object.metadata.name, causes);
       },
     },
     ...(d.template ? [appTemplateHook(d, d.template)] : []),
   ];
+  return hooks;
 }

@@ -7,15 +7,15 @@ export const APP_NAMESPACE_IMMUTABLE_MESSAGE = 'spec.namespace is immutable';
 
 const nsOf = (spec: unknown): string => (spec as Partial<AppSpec> | undefined)?.namespace ?? DEFAULT_APP_NAMESPACE;
 
-export function appNamespaceImmutableHook(): AdmissionHook {
+export function appNamespaceImmutableHook(): AdmissionHook<'UPDATE'> {
   return {
     name: 'app-namespace-immutable.app.rancherdesktop.io',
     kinds: [APP_KIND],
     operations: ['UPDATE'],
     validate(req) {
-      const next = nsOf(req.object!.spec);
-      if (next !== nsOf(req.oldObject!.spec)) {
-        throw invalid(req.kind, req.object!.metadata.name, [
+      const next = nsOf(req.object.spec);
+      if (next !== nsOf(req.oldObject.spec)) {
+        throw invalid(req.kind, req.object.metadata.name, [
           {
             field: 'spec.namespace',
             reason: 'FieldValueInvalid',

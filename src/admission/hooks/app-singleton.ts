@@ -5,13 +5,13 @@ import type { AdmissionHook } from '../types.js';
 
 export const APP_NAME_MESSAGE = "App resource must be named 'app'";
 
-export function appSingletonHook(): AdmissionHook {
+export function appSingletonHook(): AdmissionHook<'CREATE'> {
   return {
     name: 'app-singleton.app.rancherdesktop.io',
     kinds: [APP_KIND],
     operations: ['CREATE'],
     validate(req) {
-      const name = req.object!.metadata.name;
+      const name = req.object.metadata.name;
       if (name !== APP_NAME) {
         throw invalid(req.kind, name, [{ field: 'metadata.name', reason: 'FieldValueInvalid', message: APP_NAME_MESSAGE }]);
       }

@@ -1,7 +1,7 @@
-// LimaVM create (rdd-anchor.md §1.2 limavm-defaulter): add the cleanup finalizer, read the
+// LimaVM create (docs/store.md, "Default hooks", LimaVM defaulter): add the cleanup finalizer, read the
 // source ConfigMap named by spec.templateRef, merge spec.params into its `param:` map, and create
 // `<vm>-template` through a nested admitted write. Everything shares the request's transaction,
-// so a later rejection or a dry run leaves no ConfigMap behind (the anchor's §8 item 12). The
+// so a later rejection or a dry run leaves no ConfigMap behind. The
 // owner reference on the ConfigMap is set later by the LimaVM actor: the VM has no uid yet.
 import {
   addFinalizer,
@@ -58,31 +58,29 @@ function readSource(store: PrecheckContext['store'], src: Source): string {
   } catch (e) {
     failure = toApiError(e);
   }
-  if (!cm) failure ??= errors.notFound('configmaps', src.name, { kind: CONFIGMAP_KIND });
-  if (failure) {
-    throw new ApiError(failure.code, failure.reason, fetchTemplateFailedMessage(src.name, src.namespace, failure.message), failure.details);
-  }
-  return cm!.data?.[TEMPLATE_KEY] ?? '';
+  if (cm) return cm.data?.[TEMPLATE_KEY] ?? '';
+  failure ??= errors.notFound('configmaps', src.name, { kind: CONFIGMAP_KIND });
+  throw new ApiError(failure.code, failure.reason, fetchTemplateFailedMessage(src.name, src.namespace, failure.message), failure.details);
 }
 
-function merged(req: AdmissionRequest, text: string): string {
+function merged(req: AdmissionRequest<'CREATE'>, text: string): string {
   if (text.trim() === '') return text;
   try {
-    return mergeParams(text, paramsOf(req.object!));
+    return mergeParams(text, paramsOf(req.object));
   } catch (e) {
-    throw invalid(req.kind, req.object!.metadata.name, [
+    throw invalid(req.kind, req.object.metadata.name, [
       { field: 'spec.params', reason: 'FieldValueInvalid', message: `Invalid value: cannot merge params into the template: ${(e as Error).message}` },
     ]);
   }
 }
 
-export function limaVMDefaulterHook(validator: TemplateValidator): AdmissionHook {
+export function limaVMDefaulterHook(validator: TemplateValidator): AdmissionHook<'CREATE'> {
   return {
     name: 'limavm-defaulter.lima.rancherdesktop.io',
     kinds: [LIMAVM_KIND],
     operations: ['CREATE'],
     async precheck(req, ctx) {
-      const src = sourceOf(req.object!);
+      const src = sourceOf(req.object);
       if (!src) return;
       let text: string;
       try {
@@ -91,10 +89,10 @@ export function limaVMDefaulterHook(validator: TemplateValidator): AdmissionHook
         return; // the sync phase reports it, inside the transaction
       }
       if (text.trim() === '') return;
-      await precheckTemplate(validator, ctx.prechecks, req.object!.metadata.name, text, ctx.signal);
+      await precheckTemplate(validator, ctx.prechecks, req.object.metadata.name, text, ctx.signal);
     },
     mutate(req, ctx) {
-      const vm = req.object!;
+      const vm = req.object;
       addFinalizer(vm, CLEANUP_FINALIZER);
       const src = sourceOf(vm);
       if (!src) return; // schema validation reports the missing templateRef
@@ -104,7 +102,7 @@ export function limaVMDefaulterHook(validator: TemplateValidator): AdmissionHook
         kind: CONFIGMAP_KIND,
         metadata: {
           name: templateConfigMapName(vm.metadata.name),
-          namespace: vm.metadata.namespace!,
+          namespace: vm.metadata.namespace,
           labels: { [TEMPLATE_CONFIGMAP_LABEL]: 'true' },
           finalizers: [ownedByFinalizer(LIMAVM_KIND)],
         },

@@ -17,13 +17,13 @@ export function limaVMNameInUseMessage(name: string, namespace: string): string 
   return `LimaVM name ${JSON.stringify(name)} is already used in namespace ${JSON.stringify(namespace)}; LimaVM names must be unique across all namespaces`;
 }
 
-export function limaVMNameHook(): AdmissionHook {
+export function limaVMNameHook(): AdmissionHook<'CREATE'> {
   return {
     name: 'limavm-name.lima.rancherdesktop.io',
     kinds: [LIMAVM_KIND],
     operations: ['CREATE'],
     mutate(req, ctx) {
-      const vm = req.object!;
+      const vm = req.object;
       const name = vm.metadata.name;
       const problems = [...dns1123SubdomainErrors(name), ...limaInstanceNameErrors(name)];
       if (problems.length > 0) {

@@ -34,23 +34,23 @@ export function replaceParams(text: string, old: Record<string, string>, next: R
   return doc.toString();
 }
 
-function newText(req: AdmissionRequest, cm: Resource | undefined): string | undefined {
+function newText(req: AdmissionRequest<'UPDATE'>, cm: Resource | undefined): string | undefined {
   const text = cm?.data?.[TEMPLATE_KEY];
   if (text === undefined) return undefined;
   try {
     return replaceParams(text, paramsOf(req.oldObject), paramsOf(req.object));
   } catch (e) {
-    throw invalid(req.kind, req.object!.metadata.name, [
+    throw invalid(req.kind, req.object.metadata.name, [
       { field: 'spec.params', reason: 'FieldValueInvalid', message: `Invalid value: cannot merge params into the template: ${(e as Error).message}` },
     ]);
   }
 }
 
-const changed = (req: AdmissionRequest): boolean => !sameParams(paramsOf(req.oldObject), paramsOf(req.object));
+const changed = (req: AdmissionRequest<'UPDATE'>): boolean => !sameParams(paramsOf(req.oldObject), paramsOf(req.object));
 const cmOf = (store: PrecheckContext['store'], vm: Resource) =>
   store.get(CONFIGMAP_KIND, vm.metadata.namespace ?? '', templateConfigMapName(vm.metadata.name));
 
-export function limaVMParamsHook(validator: TemplateValidator): AdmissionHook {
+export function limaVMParamsHook(validator: TemplateValidator): AdmissionHook<'UPDATE'> {
   return {
     name: 'limavm-params.lima.rancherdesktop.io',
     kinds: [LIMAVM_KIND],
@@ -59,15 +59,15 @@ export function limaVMParamsHook(validator: TemplateValidator): AdmissionHook {
       if (!changed(req)) return;
       let text: string | undefined;
       try {
-        text = newText(req, cmOf(ctx.store, req.object!));
+        text = newText(req, cmOf(ctx.store, req.object));
       } catch {
         return; // reported by the sync phase
       }
-      if (text !== undefined) await precheckTemplate(validator, ctx.prechecks, req.object!.metadata.name, text, ctx.signal);
+      if (text !== undefined) await precheckTemplate(validator, ctx.prechecks, req.object.metadata.name, text, ctx.signal);
     },
     mutate(req, ctx) {
       if (!changed(req)) return;
-      const cm = cmOf(ctx.store, req.object!);
+      const cm = cmOf(ctx.store, req.object);
       const text = newText(req, cm);
       if (!cm || text === undefined || text === cm.data?.[TEMPLATE_KEY]) return;
       // Validated by the template ConfigMap hook, which finds the result prechecked above.

@@ -8,14 +8,14 @@ export const TEMPLATEREF_IMMUTABLE_MESSAGE = 'templateRef is immutable';
 
 const refOf = (spec: unknown): unknown => (spec as Partial<LimaVMSpec> | undefined)?.templateRef;
 
-export function limaVMTemplateRefImmutableHook(): AdmissionHook {
+export function limaVMTemplateRefImmutableHook(): AdmissionHook<'UPDATE'> {
   return {
     name: 'limavm-templateref-immutable.lima.rancherdesktop.io',
     kinds: [LIMAVM_KIND],
     operations: ['UPDATE'],
     validate(req) {
-      if (!isDeepStrictEqual(refOf(req.object!.spec), refOf(req.oldObject!.spec))) {
-        throw invalid(req.kind, req.object!.metadata.name, [
+      if (!isDeepStrictEqual(refOf(req.object.spec), refOf(req.oldObject.spec))) {
+        throw invalid(req.kind, req.object.metadata.name, [
           { field: 'spec.templateRef', reason: 'FieldValueInvalid', message: `Invalid value: "object": ${TEMPLATEREF_IMMUTABLE_MESSAGE}` },
         ]);
       }

@@ -7,13 +7,13 @@ export function terminatingNamespaceMessage(ns: string): string {
   return `unable to create new content in namespace ${ns} because it is being terminated`;
 }
 
-export function namespaceLifecycleHook(): AdmissionHook {
+export function namespaceLifecycleHook(): AdmissionHook<'CREATE'> {
   return {
     name: 'namespace-lifecycle.rdd.rancherdesktop.io',
     kinds: KINDS.filter((k) => k.namespaced).map((k) => k.kind),
     operations: ['CREATE'],
     mutate(req, ctx) {
-      const ns = req.object!.metadata.namespace;
+      const ns = req.object.metadata.namespace;
       if (!ns) return; // the store rejects a missing namespace with its own 400
       const found = ctx.store.get(NAMESPACE_KIND, '', ns);
       if (!found) throw errors.notFound('namespaces', ns, { kind: NAMESPACE_KIND });

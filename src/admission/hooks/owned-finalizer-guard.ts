@@ -16,7 +16,7 @@ export function ownedFinalizerMessage(name: string, change: 'add' | 'remove', fi
         `delete the ${owner} resource to release the object, and keep the finalizer in updates`;
 }
 
-export function ownedFinalizerGuardHook(): AdmissionHook {
+export function ownedFinalizerGuardHook(): AdmissionHook<'CREATE' | 'UPDATE'> {
   return {
     name: 'owned-finalizer-guard.rdd.rancherdesktop.io',
     kinds: KINDS.map((k) => k.kind),
@@ -25,7 +25,7 @@ export function ownedFinalizerGuardHook(): AdmissionHook {
     // any defaulting hook touches it.
     mutate(req) {
       if (req.origin !== 'client') return;
-      const obj = req.object!;
+      const obj = req.object;
       const now = ownedByFinalizers(obj.metadata.finalizers);
       const before = ownedByFinalizers(req.oldObject?.metadata.finalizers);
       const added = now.find((f) => !before.includes(f));

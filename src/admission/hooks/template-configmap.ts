@@ -2,7 +2,7 @@
 // non-empty `template` that Lima accepts. Lima runs in the precheck (a subprocess must not run
 // inside the write transaction); the validate phase looks its result up by content hash. Only a
 // changed template is validated again, so finalizer or ownerRef edits never depend on Lima
-// (rdd-anchor.md §8 item 16).
+// (docs/store.md, "Default hooks", template validation).
 import { CONFIGMAP_KIND, TEMPLATE_CONFIGMAP_LABEL, TEMPLATE_KEY, type KindInfo } from '../../api/index.js';
 import { invalid } from '../errors.js';
 import { precheckStale } from '../prechecks.js';
@@ -19,11 +19,11 @@ const isTemplateCM = (labels: Readonly<Record<string, string>> | undefined): boo
   labels?.[TEMPLATE_CONFIGMAP_LABEL] === 'true';
 
 /** Whether this write must (re)validate the template: a new template ConfigMap, or a changed template. */
-function needsCheck(req: AdmissionRequest): boolean {
-  const obj = req.object!;
+function needsCheck(req: AdmissionRequest<'CREATE' | 'UPDATE'>): boolean {
+  const obj = req.object;
   if (!isTemplateCM(obj.metadata.labels)) return false;
   if (req.operation === 'CREATE') return true;
-  const old = req.oldObject!;
+  const old = req.oldObject;
   return !isTemplateCM(old.metadata.labels) || old.data?.[TEMPLATE_KEY] !== obj.data?.[TEMPLATE_KEY];
 }
 
@@ -31,20 +31,20 @@ function reject(info: KindInfo, name: string, message: string): never {
   throw invalid(info, name, [{ field: `data.${TEMPLATE_KEY}`, reason: 'FieldValueInvalid', message }]);
 }
 
-export function templateConfigMapHook(validator: TemplateValidator): AdmissionHook {
+export function templateConfigMapHook(validator: TemplateValidator): AdmissionHook<'CREATE' | 'UPDATE'> {
   return {
     name: 'template-configmap-validator.lima.rancherdesktop.io',
     kinds: [CONFIGMAP_KIND],
     operations: ['CREATE', 'UPDATE'],
     async precheck(req, ctx) {
       if (!needsCheck(req)) return;
-      const text = req.object!.data?.[TEMPLATE_KEY];
+      const text = req.object.data?.[TEMPLATE_KEY];
       if (text === undefined || text.trim() === '') return;
-      await precheckTemplate(validator, ctx.prechecks, validationName(req.object!.metadata.name), text, ctx.signal);
+      await precheckTemplate(validator, ctx.prechecks, validationName(req.object.metadata.name), text, ctx.signal);
     },
     validate(req, ctx) {
       if (!needsCheck(req)) return;
-      const obj = req.object!;
+      const obj = req.object;
       const name = obj.metadata.name;
       const text = obj.data?.[TEMPLATE_KEY];
       if (text === undefined) reject(req.kind, name, TEMPLATE_MISSING_MESSAGE);

@@ -41,7 +41,7 @@ export type LimaVMSpec = Static<typeof LimaVMSpecSchema>;
 export type LimaVMStatus = Static<typeof LimaVMStatusSchema>;
 export type LimaVM = Resource<LimaVMSpec, LimaVMStatus> & { spec: LimaVMSpec };
 
-/** LimaVM condition types (rdd-anchor.md §3.1), plus Deleting for a visible teardown. */
+/** LimaVM condition types (docs/controllers.md, "LimaVM lifecycle" › "Conditions"), Deleting for a visible teardown. */
 export const LimaVMConditions = {
   Created: 'Created',
   Running: 'Running',

@@ -73,7 +73,7 @@ export async function setApp(cli: Cli, specPatch: Json, f: WaitFlags): Promise<v
       if (!existing) throw e;
     }
   }
-  const patch = fillRequired(specPatch, existing.spec as unknown as Json);
+  const patch = fillRequired(specPatch, existing.spec);
   const res = await client.patch(APP_KIND, APP_NAME, { spec: patch }, f.dryRun ? { dryRun: true } : {});
   if (f.dryRun) {
     cli.out('App validated (dry run; nothing was changed)');

@@ -69,6 +69,8 @@ async function applyOne(s: Session, doc: Json, defaultNs: string, dryRun: boolea
   const name = typeof meta.name === 'string' ? meta.name : '';
   if (!kind || kind.kind !== kindName) throw usageError(`unknown kind "${kindName}" (apiVersion ${String(doc.apiVersion)})`);
   if (!name) throw usageError(`a ${kind.kind} without metadata.name`);
+  const apiVersion = doc.apiVersion ?? kind.apiVersion;
+  if (typeof apiVersion !== 'string') throw usageError(`${kind.kind} "${name}": apiVersion must be a string`);
   const namespace = kind.namespaced ? (typeof meta.namespace === 'string' ? meta.namespace : defaultNs) : undefined;
   const label = `${kind.singular}/${name}`;
   const dry = dryRun ? ' (dry run)' : '';
@@ -81,8 +83,8 @@ async function applyOne(s: Session, doc: Json, defaultNs: string, dryRun: boolea
     }
     try {
       if (!existing) {
-        const obj = { ...doc, apiVersion: doc.apiVersion ?? kind.apiVersion, metadata: { ...meta, name, ...(namespace ? { namespace } : {}) } };
-        await s.client.create(obj as unknown as ResourceInput, dryRun ? { dryRun: true } : {});
+        const obj: ResourceInput = { ...doc, apiVersion, kind: kind.kind, metadata: { ...meta, name, ...(namespace ? { namespace } : {}) } };
+        await s.client.create(obj, dryRun ? { dryRun: true } : {});
         return `${label} created${dry}`;
       }
       const res = await s.client.update(mergeForUpdate(existing, doc), dryRun ? { dryRun: true } : {});

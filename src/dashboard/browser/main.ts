@@ -15,6 +15,7 @@ import {
 import { FailureTracker, appSettled, conditionReached, gone, isFailureCondition, resetDone, restartCountAbove, vmStopped } from '../../cli/wait/predicates.js';
 import type { Verdict } from '../../cli/wait/verdict.js';
 import { connect, type Client } from '../../transport/client/client.js';
+import type { ClientWatchEvent } from '../../transport/client/watch.js';
 import { byId, h, setText, since } from './dom.js';
 import { Model, keyOf, type Entry } from './model.js';
 import { NEW_LINK_HINT, daemonAnswers, dropSession, keepSession, takeCredential } from './signin.js';
@@ -593,7 +594,7 @@ async function main(): Promise<void> {
     performance.mark(FIRST_RENDER_MARK);
     document.body.dataset.ready = 'true';
   };
-  const onWatch = (ev: { type: string; object: Resource }): void => {
+  const onWatch = (ev: ClientWatchEvent): void => {
     if (ev.type === 'BOOKMARK') {
       if (ev.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true' && ev.object.kind === LIMAVM_KIND) {
         vmListDone = true;

@@ -16,8 +16,11 @@ export const Buffer = {
   concat: (parts: readonly unknown[]): TextFrame => new TextFrame(parts.map(String).join('')),
 };
 
+/** What the native timer functions return (a number in a page; typed by the Node types this build also sees). */
+type NativeHandle = ReturnType<typeof globalThis.setTimeout>;
+
 class Timer {
-  constructor(readonly handle: number) {}
+  constructor(readonly handle: NativeHandle) {}
   unref(): this {
     return this;
   }
@@ -30,7 +33,7 @@ class Timer {
 }
 
 type TimerArg = Timer | number | undefined;
-const handleOf = (t: TimerArg): number | undefined => (t instanceof Timer ? t.handle : t);
+const handleOf = (t: TimerArg): NativeHandle | number | undefined => (t instanceof Timer ? t.handle : t);
 
 const nativeSetTimeout = globalThis.setTimeout.bind(globalThis);
 const nativeClearTimeout = globalThis.clearTimeout.bind(globalThis);
@@ -38,13 +41,13 @@ const nativeSetInterval = globalThis.setInterval.bind(globalThis);
 const nativeClearInterval = globalThis.clearInterval.bind(globalThis);
 
 function setTimeoutShim(fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): Timer {
-  return new Timer(nativeSetTimeout(fn, ms, ...args) as unknown as number);
+  return new Timer(nativeSetTimeout(fn, ms, ...args));
 }
 function clearTimeoutShim(t: TimerArg): void {
   nativeClearTimeout(handleOf(t));
 }
 function setIntervalShim(fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]): Timer {
-  return new Timer(nativeSetInterval(fn, ms, ...args) as unknown as number);
+  return new Timer(nativeSetInterval(fn, ms, ...args));
 }
 function clearIntervalShim(t: TimerArg): void {
   nativeClearInterval(handleOf(t));

@@ -1,6 +1,6 @@
 // The typed client of the gateway, used by the CLI and by tests. One WebSocket at a time; it is
 // redialed on demand after it closes, and streams (watch, conditions) resume on the new one.
-import { ApiError, type Condition, type Resource, type ResourceInput } from '../../api/index.js';
+import { ApiError, type Condition, type Resource, type ResourceInput, type ResourceOf } from '../../api/index.js';
 import type { Logger } from '../../log.js';
 import type { DeleteResult, ListResult } from '../../store/types.js';
 import { readEndpointFile } from '../endpoint.js';
@@ -20,6 +20,8 @@ export interface ConnectOptions {
   encoding?: Encoding;
   /** Default 30 s. */
   requestTimeoutMs?: number;
+  /** How long the WebSocket handshake may take; default 10 s. */
+  handshakeTimeoutMs?: number;
   /** The gateway's frame limit (default DEFAULT_LIMITS.maxPayload, as `hello` reports it). A larger request fails here with 413. */
   maxPayload?: number;
   log?: Logger;
@@ -28,6 +30,17 @@ export interface ConnectOptions {
 export interface NamespaceOption {
   namespace?: string;
 }
+export type ListOptions = NamespaceOption & { labelSelector?: string; name?: string };
+export interface UpdateOptions {
+  dryRun?: boolean;
+  subresource?: 'status';
+}
+export type PatchOptions = NamespaceOption & UpdateOptions;
+export type DeleteOptions = NamespaceOption & {
+  dryRun?: boolean;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+};
 
 export interface Client {
   hello(): Promise<HelloResult>;
@@ -35,25 +48,20 @@ export interface Client {
   loginCode(): Promise<LoginCodeResult>;
   /** On a connection opened with a login code: the session that replaces it. */
   login(): Promise<LoginResult>;
-  get<T extends Resource = Resource>(kind: string, name: string, o?: NamespaceOption): Promise<T>;
-  list<T extends Resource = Resource>(kind: string, o?: NamespaceOption & { labelSelector?: string; name?: string }): Promise<ListResult<T>>;
-  create<T extends Resource = Resource>(obj: ResourceInput, o?: { dryRun?: boolean }): Promise<T>;
-  update<T extends Resource = Resource>(obj: Resource, o?: { dryRun?: boolean; subresource?: 'status' }): Promise<T>;
-  patch<T extends Resource = Resource>(
-    kind: string,
-    name: string,
-    patch: Record<string, unknown>,
-    o?: NamespaceOption & { dryRun?: boolean; subresource?: 'status' },
-  ): Promise<T>;
-  delete(
-    kind: string,
-    name: string,
-    o?: NamespaceOption & {
-      dryRun?: boolean;
-      gracePeriodSeconds?: number;
-      preconditions?: { uid?: string; resourceVersion?: string };
-    },
-  ): Promise<DeleteResult>;
+  // Reads and writes return the kind's type for a literal kind (KindMap in src/api/kind-map.ts);
+  // a runtime `string` kind gives Resource. The server resolves short names (`vm`), which the
+  // types do not know: give the kind's name, or the type argument of the second overload.
+  get<K extends string>(kind: K, name: string, o?: NamespaceOption): Promise<ResourceOf<K>>;
+  get<T extends Resource>(kind: string, name: string, o?: NamespaceOption): Promise<T>;
+  list<K extends string>(kind: K, o?: ListOptions): Promise<ListResult<ResourceOf<K>>>;
+  list<T extends Resource>(kind: string, o?: ListOptions): Promise<ListResult<T>>;
+  create<K extends string>(obj: ResourceInput & { readonly kind: K }, o?: { dryRun?: boolean }): Promise<ResourceOf<K>>;
+  create<T extends Resource>(obj: ResourceInput, o?: { dryRun?: boolean }): Promise<T>;
+  update<K extends string>(obj: Resource & { readonly kind: K }, o?: UpdateOptions): Promise<ResourceOf<K>>;
+  update<T extends Resource>(obj: Resource, o?: UpdateOptions): Promise<T>;
+  patch<K extends string>(kind: K, name: string, patch: Record<string, unknown>, o?: PatchOptions): Promise<ResourceOf<K>>;
+  patch<T extends Resource>(kind: string, name: string, patch: Record<string, unknown>, o?: PatchOptions): Promise<T>;
+  delete<K extends string>(kind: K, name: string, o?: DeleteOptions): Promise<DeleteResult<ResourceOf<K>>>;
   /** A watch that reconnects and resumes by itself; see ReconnectingWatch. */
   watch(opts: WatchOptions, onEvent: (ev: ClientWatchEvent) => void, onError?: (err: ApiError) => void): ClientWatch;
   /** Condition transitions of one object (or of every object of the kind when `name` is undefined). */
@@ -104,6 +112,7 @@ class GatewayClient implements Client {
         const conn = await Conn.open(this.target(), {
           encoding: this.o.encoding ?? 'msgpack',
           requestTimeoutMs: this.o.requestTimeoutMs ?? 30_000,
+          ...opt('handshakeTimeoutMs', this.o.handshakeTimeoutMs),
           maxPayload: this.o.maxPayload ?? DEFAULT_LIMITS.maxPayload,
           ...opt('log', this.o.log),
         });
@@ -136,15 +145,12 @@ class GatewayClient implements Client {
     return this.connection().then((c) => c.request({ op: 'login' }));
   }
 
-  async get<T extends Resource = Resource>(kind: string, name: string, o: NamespaceOption = {}): Promise<T> {
+  async get<T extends Resource>(kind: string, name: string, o: NamespaceOption = {}): Promise<T> {
     const c = await this.connection();
     return (await c.request({ op: 'get', kind, name, ...opt('namespace', o.namespace) })) as T;
   }
 
-  async list<T extends Resource = Resource>(
-    kind: string,
-    o: NamespaceOption & { labelSelector?: string; name?: string } = {},
-  ): Promise<ListResult<T>> {
+  async list<T extends Resource>(kind: string, o: ListOptions = {}): Promise<ListResult<T>> {
     const c = await this.connection();
     return (await c.request({
       op: 'list',
@@ -155,27 +161,22 @@ class GatewayClient implements Client {
     })) as ListResult<T>;
   }
 
-  async create<T extends Resource = Resource>(obj: ResourceInput, o: { dryRun?: boolean } = {}): Promise<T> {
+  async create<T extends Resource>(obj: ResourceInput, o: { dryRun?: boolean } = {}): Promise<T> {
     const c = await this.connection();
-    return (await c.request({ op: 'create', object: obj as unknown as Record<string, unknown>, ...opt('dryRun', o.dryRun) })) as T;
+    return (await c.request({ op: 'create', object: obj, ...opt('dryRun', o.dryRun) })) as T;
   }
 
-  async update<T extends Resource = Resource>(obj: Resource, o: { dryRun?: boolean; subresource?: 'status' } = {}): Promise<T> {
+  async update<T extends Resource>(obj: Resource, o: UpdateOptions = {}): Promise<T> {
     const c = await this.connection();
     return (await c.request({
       op: 'update',
-      object: obj as unknown as Record<string, unknown>,
+      object: obj,
       ...opt('dryRun', o.dryRun),
       ...opt('subresource', o.subresource),
     })) as T;
   }
 
-  async patch<T extends Resource = Resource>(
-    kind: string,
-    name: string,
-    patch: Record<string, unknown>,
-    o: NamespaceOption & { dryRun?: boolean; subresource?: 'status' } = {},
-  ): Promise<T> {
+  async patch<T extends Resource>(kind: string, name: string, patch: Record<string, unknown>, o: PatchOptions = {}): Promise<T> {
     const c = await this.connection();
     return (await c.request({
       op: 'patch',
@@ -188,13 +189,10 @@ class GatewayClient implements Client {
     })) as T;
   }
 
-  async delete(
-    kind: string,
-    name: string,
-    o: NamespaceOption & { dryRun?: boolean; gracePeriodSeconds?: number; preconditions?: { uid?: string; resourceVersion?: string } } = {},
-  ): Promise<DeleteResult> {
+  async delete<K extends string>(kind: K, name: string, o: DeleteOptions = {}): Promise<DeleteResult<ResourceOf<K>>> {
     const c = await this.connection();
-    return c.request({
+    // The gateway deleted an object of `kind`.
+    return (await c.request({
       op: 'delete',
       kind,
       name,
@@ -202,7 +200,7 @@ class GatewayClient implements Client {
       ...opt('dryRun', o.dryRun),
       ...opt('gracePeriodSeconds', o.gracePeriodSeconds),
       ...opt('preconditions', o.preconditions),
-    });
+    })) as DeleteResult<ResourceOf<K>>;
   }
 
   watch(opts: WatchOptions, onEvent: (ev: ClientWatchEvent) => void, onError?: (err: ApiError) => void): ClientWatch {

@@ -2,6 +2,7 @@
 // so delivers a fresh snapshot), and waitForCondition built on it.
 import { ApiError, type Condition } from '../../api/index.js';
 import type {
+  ConditionMessage,
   ConditionDeletedMessage,
   ConditionRemovedMessage,
   ConditionSnapshotMessage,
@@ -12,7 +13,16 @@ import { ConditionFailedError } from './errors.js';
 import type { StreamHost } from './host.js';
 import { RetryingStream } from './retrying-stream.js';
 
-type NoSub<M> = Omit<M, 'sub' | 'conflated'>;
+type NoSub<M> = M extends unknown ? Omit<M, 'sub' | 'conflated'> : never;
+function toUpdate(m: ConditionMessage): ConditionUpdate {
+  if (m.type === 'snapshot') {
+    const { sub: _sub, ...update } = m;
+    return update;
+  }
+  const { sub: _sub, conflated: _c, ...update } = m;
+  return update;
+}
+
 /** What a condition subscriber receives. After a reconnect a new `snapshot` replaces the old view. */
 export type ConditionUpdate =
   | NoSub<ConditionSnapshotMessage>
@@ -47,12 +57,11 @@ export class ConditionSubscription extends RetryingStream implements ConditionSt
       const conn = await this.host.connection();
       if (this.stopped) return;
       const id = conn.newId();
-      const handler: StreamHandler = {
+      const handler: StreamHandler<ConditionMessage> = {
         onMessage: (m) => {
           if (this.stopped || this.current?.id !== id) return;
-          const { sub: _sub, conflated: _c, ...update } = m;
           try {
-            this.onUpdate(update as unknown as ConditionUpdate);
+            this.onUpdate(toUpdate(m));
           } catch (e) {
             this.host.log?.error({ err: e }, 'condition consumer threw');
           }

@@ -12,16 +12,24 @@ import {
   type Request,
   type RequestId,
   type ResultOf,
+  type WatchEventMessage,
+  type WatchErrorMessage,
+  type ConditionMessage,
+  type LogMessage,
 } from '../protocol.js';
-import { connectionError, closedError, tooLargeError } from './errors.js';
+import { closedError, dialError, handshakeRefusedError, handshakeTimeoutError, tooLargeError } from './errors.js';
 
 const utf8 = new TextEncoder();
 
 export type RequestBody<O extends Op> = { op: O } & Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
+/** A message of an open stream (watch, conditions or logs), routed by its stream id. */
+export type StreamMessage = WatchEventMessage | WatchErrorMessage | ConditionMessage | LogMessage;
+
 /** Receives the messages of one stream, and learns when the connection under it is gone. */
-export interface StreamHandler {
-  onMessage(msg: Record<string, unknown>): void;
+export interface StreamHandler<M extends StreamMessage = StreamMessage> {
+  /** The daemon sends a stream only the messages of its own kind (see protocol.ts). */
+  onMessage(msg: M): void;
   onConnectionClosed(err: ApiError): void;
 }
 
@@ -35,6 +43,8 @@ export interface DialTarget {
 export interface ConnOptions {
   readonly encoding: Encoding;
   readonly requestTimeoutMs: number;
+  /** How long the WebSocket handshake may take (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
   /** Largest frame the gateway accepts; a larger request is refused before it is sent. */
   readonly maxPayload: number;
   readonly log?: Logger;
@@ -49,33 +59,36 @@ interface PendingRequest {
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-function openSocket(address: string, token: string, encoding: Encoding): Promise<WebSocket> {
+function openSocket(address: string, token: string, encoding: Encoding, handshakeMs: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(address, [encoding === 'msgpack' ? SUBPROTOCOL_MSGPACK : SUBPROTOCOL_JSON], {
       headers: { Authorization: `Bearer ${token}` },
       perMessageDeflate: false,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
     let settled = false;
     const fail = (e: ApiError): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       ws.terminate();
       reject(e);
     };
+    // Our own timer rather than ws's handshakeTimeout, whose error is told apart only by its text.
+    const timer = setTimeout(() => fail(handshakeTimeoutError(address, handshakeMs)), handshakeMs);
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         if (body.length < 4096) body += chunk;
       });
-      res.on('end', () => fail(connectionError(address, res.statusCode ?? 0, body.trim())));
-      res.on('error', () => fail(connectionError(address, res.statusCode ?? 0, body.trim())));
+      res.on('end', () => fail(handshakeRefusedError(address, res.statusCode ?? 0, body.trim())));
+      res.on('error', () => fail(handshakeRefusedError(address, res.statusCode ?? 0, body.trim())));
     });
-    ws.once('error', (e) => fail(connectionError(address, e)));
+    ws.once('error', (e) => fail(dialError(address, e)));
     ws.once('open', () => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve(ws);
     });
   });
@@ -101,17 +114,18 @@ export class Conn {
 
   /** Dials the Unix socket when there is one, else (or when it is unreachable) the TCP URL. */
   static async open(target: DialTarget, opts: ConnOptions): Promise<Conn> {
+    const handshakeMs = opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     let firstError: ApiError | undefined;
     if (target.socketPath) {
       try {
-        return new Conn(await openSocket(`ws+unix:${target.socketPath}:/`, target.token, opts.encoding), opts);
+        return new Conn(await openSocket(`ws+unix:${target.socketPath}:/`, target.token, opts.encoding, handshakeMs), opts);
       } catch (e) {
         firstError = e as ApiError;
         // Refused on the socket for a reason other than reachability: TCP would say the same.
         if (firstError.code !== 503 || !target.url) throw firstError;
       }
     }
-    if (target.url) return new Conn(await openSocket(target.url, target.token, opts.encoding), opts);
+    if (target.url) return new Conn(await openSocket(target.url, target.token, opts.encoding, handshakeMs), opts);
     throw firstError ?? new ApiError(400, 'BadRequest', 'nothing to connect to: give an endpoint file, a socket path or a URL');
   }
 
@@ -202,6 +216,7 @@ export class Conn {
     }
     if (typeof msg !== 'object' || msg === null) return;
     const m = msg as Record<string, unknown>;
+    // Frames come from the daemon, which speaks protocol.ts; a frame with a stream id is a stream message.
     if (typeof m.ok === 'boolean' && 'id' in m) {
       const p = this.pending.get(m.id as RequestId);
       if (!p) return;
@@ -219,7 +234,7 @@ export class Conn {
     const h = this.handlers.get(sid);
     if (!h) return;
     try {
-      h.onMessage(m);
+      h.onMessage(msg as StreamMessage);
     } catch (e) {
       this.opts.log?.error({ err: e, stream: sid }, 'stream handler threw');
     }

@@ -7,31 +7,38 @@ export const CONNECTION_CLOSED = 'ConnectionClosed';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ENOTSOCK', 'EADDRNOTAVAIL']);
 
-/** A failed dial: unreachable (503 DaemonNotRunning), refused by HTTP status, or timed out. */
-export function connectionError(address: string, e: Error | number, body = ''): ApiError {
-  if (typeof e === 'number') {
-    const why = body || `HTTP ${e}`;
-    switch (e) {
-      case 401:
-        return new ApiError(401, 'Unauthorized', `the daemon at ${address} refused the token (${why}); the endpoint file may be stale: restart the daemon`);
-      case 403:
-        return new ApiError(403, 'Forbidden', `the daemon at ${address} refused the connection: ${why}`);
-      case 503:
-        return new ApiError(503, 'ServiceUnavailable', `the daemon at ${address} is shutting down: ${why}`, { retryAfterSeconds: 1 });
-      case 400:
-        return new ApiError(400, 'BadRequest', `the daemon at ${address} refused the handshake: ${why}`);
-      default:
-        return new ApiError(502, 'InternalError', `unexpected answer from ${address}: ${why}`);
-    }
+/** The daemon answered the WebSocket upgrade with an HTTP error status instead of switching protocols. */
+export function handshakeRefusedError(address: string, status: number, body = ''): ApiError {
+  const why = body || `HTTP ${status}`;
+  switch (status) {
+    case 401:
+      return new ApiError(401, 'Unauthorized', `the daemon at ${address} refused the token (${why}); the endpoint file may be stale: restart the daemon`);
+    case 403:
+      return new ApiError(403, 'Forbidden', `the daemon at ${address} refused the connection: ${why}`);
+    case 503:
+      return new ApiError(503, 'ServiceUnavailable', `the daemon at ${address} is shutting down: ${why}`, { retryAfterSeconds: 1 });
+    case 400:
+      return new ApiError(400, 'BadRequest', `the daemon at ${address} refused the handshake: ${why}`);
+    default:
+      return new ApiError(502, 'InternalError', `unexpected answer from ${address}: ${why}`);
   }
+}
+
+/** The WebSocket handshake did not complete within `ms` (the client's own timer, see conn.ts). */
+export function handshakeTimeoutError(address: string, ms: number): ApiError {
+  return new ApiError(504, 'Timeout', `the daemon at ${address} did not complete the WebSocket handshake within ${ms / 1000} s`);
+}
+
+/**
+ * A failed dial, by its errno code: unreachable (nothing listens, no socket file, reset) means
+ * the daemon is not running (503 with a DaemonNotRunning cause); anything else is reported as is.
+ */
+export function dialError(address: string, e: Error): ApiError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code && UNREACHABLE.has(code)) {
     return new ApiError(503, 'ServiceUnavailable', `cannot reach the rdd daemon at ${address} (${code}); is it running? Start it with "rdd service start"`, {
       causes: [{ reason: DAEMON_NOT_RUNNING, message: e.message }],
     });
-  }
-  if (/handshake has timed out/i.test(e.message)) {
-    return new ApiError(504, 'Timeout', `the daemon at ${address} did not complete the WebSocket handshake in time`);
   }
   return new ApiError(503, 'ServiceUnavailable', `cannot connect to the rdd daemon at ${address}: ${e.message}`, {
     causes: [{ reason: DAEMON_NOT_RUNNING, message: e.message }],

@@ -1,6 +1,7 @@
 // Log streaming on the client: an async iterable over the lines the daemon sends. Leaving the
 // loop early cancels the stream on the server.
-import { ApiError, type StatusBody } from '../../api/index.js';
+import { ApiError } from '../../api/index.js';
+import type { LogMessage } from '../protocol.js';
 import type { Conn } from './conn.js';
 
 export interface LogsOptions {
@@ -24,10 +25,10 @@ export async function* streamLogs(connection: () => Promise<Conn>, name: string,
     {
       id,
       handler: {
-        onMessage: (m) => {
-          if (Array.isArray(m.lines)) lines.push(...(m.lines as string[]));
-          else if (m.done === true) ended = true;
-          else if (m.error) failure = ApiError.fromStatus(m.error as StatusBody);
+        onMessage: (m: LogMessage) => {
+          if ('lines' in m) lines.push(...m.lines);
+          else if ('done' in m) ended = true;
+          else if ('error' in m) failure = ApiError.fromStatus(m.error);
           notify();
         },
         onConnectionClosed: (err) => {

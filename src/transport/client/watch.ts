@@ -2,8 +2,9 @@
 // duplicates, and on Expired relists and delivers synthetic events so the consumer's view
 // converges to the store's. The consumer always sees ADDED for an object new to it, MODIFIED for
 // one it has, DELETED for one it had; never the same version twice.
-import { ApiError, isExpired, type Resource, type StatusBody } from '../../api/index.js';
-import type { WatchEventType } from '../../store/types.js';
+import { ApiError, isExpired, type Resource } from '../../api/index.js';
+import type { WatchEvent } from '../../store/types.js';
+import type { WatchErrorMessage, WatchEventMessage } from '../protocol.js';
 import type { RequestBody, StreamHandler } from './conn.js';
 import type { StreamHost } from './host.js';
 import { RetryingStream } from './retrying-stream.js';
@@ -19,12 +20,8 @@ export interface WatchOptions {
   bookmarks?: boolean;
 }
 
-export interface ClientWatchEvent {
-  type: WatchEventType;
-  object: Resource;
-  /** Made up by the client after a relist (the server never sent this exact event). */
-  synthetic?: true;
-}
+/** A store watch event; `synthetic` when made up by the client after a relist (the server never sent it). */
+export type ClientWatchEvent = WatchEvent & { synthetic?: true };
 
 export interface ClientWatch {
   /** The newest revision the consumer's view is known to be complete at (a safe resume point). */
@@ -40,7 +37,7 @@ interface Known {
   readonly object: Resource;
 }
 
-const rvOf = (o: Resource): number => Number(o.metadata.resourceVersion) || 0;
+const rvOf = (o: { metadata: { resourceVersion: string } }): number => Number(o.metadata.resourceVersion) || 0;
 const keyOf = (o: Resource): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export class ReconnectingWatch extends RetryingStream implements ClientWatch {
@@ -88,7 +85,7 @@ export class ReconnectingWatch extends RetryingStream implements ClientWatch {
       // A replay from a resume point is in revision order; an initial state is not.
       this.unsynced = fromInitial;
       this.unsyncedMax = 0;
-      const handler: StreamHandler = {
+      const handler: StreamHandler<WatchEventMessage | WatchErrorMessage> = {
         onMessage: (m) => this.onMessage(id, m),
         onConnectionClosed: () => this.onStreamLost(id),
       };
@@ -132,23 +129,22 @@ export class ReconnectingWatch extends RetryingStream implements ClientWatch {
     this.failed(new ApiError(503, 'ServiceUnavailable', 'watch connection lost'), false);
   }
 
-  private onMessage(id: number, m: Record<string, unknown>): void {
+  private onMessage(id: number, m: WatchEventMessage | WatchErrorMessage): void {
     if (this.stopped || this.current?.id !== id) return;
-    const type = m.type as WatchEventType | 'ERROR';
-    if (type === 'ERROR') {
+    if (m.type === 'ERROR') {
       this.current.conn.dropHandler(id);
-      this.failed(ApiError.fromStatus(m.object as StatusBody), false);
+      this.failed(ApiError.fromStatus(m.object), false);
       return;
     }
-    const obj = m.object as Resource;
-    const rv = rvOf(obj);
-    if (type === 'BOOKMARK') {
+    if (m.type === 'BOOKMARK') {
       // A bookmark comes after everything before it: the resume point is safe again.
-      this.advance(Math.max(rv, this.unsyncedMax));
+      this.advance(Math.max(rvOf(m.object), this.unsyncedMax));
       this.unsynced = false;
-      if (this.opts.bookmarks) this.emit({ type, object: obj });
+      if (this.opts.bookmarks) this.emit({ type: m.type, object: m.object });
       return;
     }
+    const { type, object: obj } = m;
+    const rv = rvOf(obj);
     this.apply(type, obj);
     if (m.conflated === true || this.unsynced) {
       this.unsynced = true;

@@ -253,8 +253,9 @@ export class Connection implements ConnectionPort {
   /** Runs queued requests one at a time, in arrival order; synchronous handlers finish in this turn. */
   private pump(): void {
     this.running = true;
-    while (this.queue.length > 0 && !this.closed) {
-      const next = this.queue.shift()!;
+    while (!this.closed) {
+      const next = this.queue.shift();
+      if (next === undefined) break;
       this.queuedBytes -= next.bytes;
       let outcome: Outcome | Promise<Outcome>;
       try {

@@ -57,12 +57,13 @@ export function handle(ctx: GatewayContext, conn: ConnectionPort, req: Request):
       );
     }
     case 'create': {
-      const obj = req.object as unknown as ResourceInput;
+      // The schema checked kind and metadata.name; admission checks the rest of the body.
+      const obj = req.object as ResourceInput;
       const k = kindOfBody(obj);
       return ctx.api.create(withDefaultNamespace(k, obj), { dryRun: req.dryRun ?? false, signal }).then(ok);
     }
     case 'update': {
-      const obj = req.object as unknown as Resource;
+      const obj = req.object as Resource;
       const k = kindOfBody(obj);
       const o = { dryRun: req.dryRun ?? false, signal };
       withDefaultNamespace(k, obj);

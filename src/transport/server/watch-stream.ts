@@ -18,7 +18,7 @@ export function startWatch(ctx: GatewayContext, conn: ConnectionPort, req: Watch
   let handle: WatchHandle | undefined;
 
   const deliver = (ev: WatchEvent): void => {
-    const msg: WatchEventMessage = { watch: id, type: ev.type, object: ev.object };
+    const msg: WatchEventMessage = { watch: id, ...ev };
     if (ev.type === 'BOOKMARK') {
       conn.sendEventLast({ key: () => `${sk}\0#bookmark`, msg: () => msg });
     } else {
