@@ -30,7 +30,7 @@ type Json = Record<string, unknown>;
 
 async function getApp(s: Session): Promise<App | undefined> {
   try {
-    return await s.client.get<App>(APP_KIND, APP_NAME);
+    return await s.client.get(APP_KIND, APP_NAME);
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;

@@ -24,7 +24,7 @@ export function parseParams(args: readonly string[], allowRemove: boolean): Reco
 
 /** The LimaVM named `name` in whichever namespace holds it. */
 export async function findVM(s: Session, name: string): Promise<LimaVM> {
-  const list = await s.client.list<LimaVM>(LIMAVM_KIND, { name });
+  const list = await s.client.list(LIMAVM_KIND, { name });
   const vm = list.items.find((i) => i.metadata.name === name);
   if (!vm) throw new CliError(`LimaVM "${name}" not found in any namespace`);
   return vm;

@@ -60,7 +60,7 @@ export async function createVM(cli: Cli, name: string, template: string, o: Wait
   };
   let vm: LimaVM;
   try {
-    vm = await client.create<LimaVM>(
+    vm = await client.create(
       {
         apiVersion: LIMAVM_API_VERSION,
         kind: LIMAVM_KIND,

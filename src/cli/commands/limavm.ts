@@ -9,7 +9,6 @@ import {
   findCondition,
   rfc3339,
   type Condition,
-  type LimaVM,
   type Resource,
 } from '../../api/index.js';
 import { resolveLimactl } from '../../lima/driver/resolve.js';
@@ -139,7 +138,7 @@ async function params(cli: Cli, name: string, pairs: string[], f: { dryRun?: boo
   const patch = parseParams(pairs, true);
   const s = await cli.session();
   const vm = await findVM(s, name);
-  const res = await s.client.patch<LimaVM>(LIMAVM_KIND, name, { spec: { params: patch } }, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
+  const res = await s.client.patch(LIMAVM_KIND, name, { spec: { params: patch } }, { namespace: ns(vm), ...(f.dryRun ? { dryRun: true } : {}) });
   const now = Object.entries(res.spec.params ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
