@@ -13,13 +13,13 @@ import {
 } from '../api/index.js';
 import type { ChangeEvent, Store } from '../store/types.js';
 import type { ActorRef } from '../supervisor/types.js';
-import type { ActorRegistry } from './registry.js';
+import type { RegistryView } from './registry.js';
 import type { SupervisorMsg } from './supervisors.js';
 
 export interface RouterTargets {
   readonly store: Store;
-  readonly apps: ActorRegistry;
-  readonly vms: ActorRegistry;
+  readonly apps: RegistryView;
+  readonly vms: RegistryView;
   readonly appSupervisor: ActorRef<SupervisorMsg>;
   readonly vmSupervisor: ActorRef<SupervisorMsg>;
   /** Told about every namespace change. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { plan, type Action } from '../../src/actors/limavm/plan.js';
 import { Created, Running } from '../../src/actors/limavm/reasons.js';
-import { UID, cm, cond, createdVm, disk, input, onDisk, rt, vm } from './fixtures.js';
+import { UID, cm, cond, createdVm, disk, input, onDisk, rt, vm, watching } from './fixtures.js';
 
 const kind = (a: Action) => a.kind;
 
@@ -71,35 +71,35 @@ test('a stopped VM that should run goes Reconciling, then Starting, then starts'
 
 test('readiness comes only from the watcher: running event → Started with restartCount+1', (t) => {
   const starting = createdVm({ running: true }, [cond('Running', 'False', 'Starting', Running.Starting.message)]);
-  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.countStart === true && a.conditions?.[0]?.status === 'True');
   // Disk says Running but the watcher has not seen the running event: still Starting.
-  const b = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) }));
+  const b = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) }));
   t.is(b.kind, 'none');
 });
 
 test('a degraded boot is Running=True with the errors in the message', (t) => {
   const starting = createdVm({ running: true }, [cond('Running', 'False', 'Starting', Running.Starting.message)]);
-  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running', degradedErrors: ['port forward failed'] }) }));
+  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running', ['port forward failed']) }) }));
   t.true(a.kind === 'status' && a.conditions?.[0]?.status === 'True');
   if (a.kind === 'status') t.regex(a.conditions?.[0]?.message ?? '', /degraded: port forward failed/);
 });
 
 test('Started again does not count another start', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started', Running.Started.message)]);
-  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })).kind, 'none');
+  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })).kind, 'none');
 });
 
 test('spec.running=false stops a running VM gracefully', (t) => {
   const started = createdVm({ running: false }, [cond('Running', 'True', 'Started')]);
-  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'stop' },
   });
 });
 
 test('spec.running=false during a start aborts the start', (t) => {
   const starting = createdVm({ running: false }, [cond('Running', 'False', 'Starting')]);
-  t.is(kind(plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: true, phase: 'starting' }) }))), 'abortOp');
+  t.is(kind(plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: watching('starting') }) }))), 'abortOp');
 });
 
 test('after a daemon restart a healthy live hostagent is adopted, a broken one is stopped', (t) => {
@@ -120,10 +120,10 @@ test('a Broken instance is left alone until Broken persists past the debounce', 
 test('a hostagent that exited on its own is cleaned up, then restarted after the backoff', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'False', 'Starting', 'the host agent exited unexpectedly; restarting in 1s')]);
   // QEMU outlived the hostagent: force-stop the leftover.
-  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), rt: rt({ watcher: true, phase: 'exited', failures: [999_000], retryAt: 1_001_000 }) })), {
+  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), rt: rt({ watcher: watching('exited'), failures: [999_000], retryAt: 1_001_000 }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'crash' },
   });
-  t.is(kind(plan(input({ vm: started, disk: onDisk(), rt: rt({ watcher: true, phase: 'exited', failures: [999_000], retryAt: 1_001_000 }) }))), 'stopWatcher');
+  t.is(kind(plan(input({ vm: started, disk: onDisk(), rt: rt({ watcher: watching('exited'), failures: [999_000], retryAt: 1_001_000 }) }))), 'stopWatcher');
   const a = plan(input({ vm: started, disk: onDisk(), rt: rt({ failures: [999_000], retryAt: 1_001_000 }) }));
   t.deepEqual(a, { kind: 'none', why: 'start backoff', requeueAfterMs: 1000 });
 });
@@ -150,18 +150,18 @@ test('restart annotation: status first, then the annotation goes, then stop for 
   const ann = { 'lima.rancherdesktop.io/restartRequested': '2026-01-01T00:00:00Z' };
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const withAnn = { ...started, metadata: { ...started.metadata, annotations: ann } };
-  const a = plan(input({ vm: withAnn, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: withAnn, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.fields?.restartNeeded === true);
   const flagged = { ...withAnn, status: { ...withAnn.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: flagged, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: flagged, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'removeAnnotation', key: 'lima.rancherdesktop.io/restartRequested',
   });
   const pending = { ...started, status: { ...started.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'restart' },
   });
   // While booting, the restart waits for the boot to finish.
-  t.is(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) })).kind, 'none');
+  t.is(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) })).kind, 'none');
 });
 
 test('restart of a stopped VM just clears the flag; it stays stopped', (t) => {
@@ -173,14 +173,14 @@ test('restart of a stopped VM just clears the flag; it stays stopped', (t) => {
 test('template edit while running: restartNeeded first, then lima.yaml is rewritten, OTRV deferred', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const newCm = cm('images: [{location: /y}]\n', '9');
-  const a = plan(input({ vm: started, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: started, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.fields?.restartNeeded === true);
   const flagged = { ...started, status: { ...started.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'writeLimaYaml', text: 'images: [{location: /y}]\n',
   });
   // Disk now matches, restart pending: OTRV is not recorded yet; the restart proceeds.
-  const b = plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running', limaYaml: 'images: [{location: /y}]\n' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const b = plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running', limaYaml: 'images: [{location: /y}]\n' }), rt: rt({ watcher: watching('running') }) }));
   t.deepEqual(b, { kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'restart' } });
 });
 
@@ -196,8 +196,8 @@ test('deletion: abort a start, stop gracefully with the request grace, delete, r
   const del = { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 7 };
   const v = createdVm({ running: true }, [cond('Running', 'False', 'Starting')]);
   const dv = { ...v, metadata: { ...v.metadata, ...del } };
-  t.is(kind(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: true, phase: 'starting' }) }))), 'abortOp');
-  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) })), {
+  t.is(kind(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: watching('starting') }) }))), 'abortOp');
+  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 7000, purpose: 'delete' },
   });
   t.deepEqual(plan(input({ vm: dv, disk: onDisk() })), { kind: 'op', op: { kind: 'deleteInstance', purpose: 'delete' } });
@@ -213,14 +213,14 @@ test('deletion never touches an instance this VM does not own', (t) => {
 test('deletion with grace 0 forces the stop', (t) => {
   const v = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const dv = { ...v, metadata: { ...v.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 } };
-  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'delete' },
   });
 });
 
 test('reset: stop, delete the instance, then recreate from Pending', (t) => {
   const v = createdVm({ running: true }, [cond('Running', 'True', 'Started')], { resetNeeded: true });
-  t.deepEqual(plan(input({ vm: v, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: v, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'reset' },
   });
   t.deepEqual(plan(input({ vm: v, disk: onDisk() })), { kind: 'op', op: { kind: 'deleteInstance', purpose: 'reset' } });
@@ -230,7 +230,7 @@ test('reset: stop, delete the instance, then recreate from Pending', (t) => {
 
 test('a steady running VM needs nothing', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started', Running.Started.message)]);
-  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })).kind, 'none');
+  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })).kind, 'none');
   const stopped = createdVm({ running: false }, [cond('Running', 'False', 'Stopped', Running.Stopped.message)]);
   t.is(plan(input({ vm: stopped, disk: onDisk() })).kind, 'none');
 });

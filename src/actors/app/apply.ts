@@ -25,8 +25,8 @@ import {
 } from '../../api/index.js';
 import type { Store } from '../../store/types.js';
 import type { ActorContext } from '../../supervisor/types.js';
-import type { AppActorDeps, AppMsg, AppState } from './config.js';
-import { appNamespace, type AppAction, type AppOp } from './plan.js';
+import type { AppActorDeps, AppMsg } from './config.js';
+import { appNamespace, type AppOp, type AppStep } from './plan.js';
 import { choosePort } from './port.js';
 import { preferredKubernetesPort } from './template.js';
 
@@ -68,12 +68,10 @@ function mine<T extends Resource>(store: Store, app: App, kind: string, ns: stri
 }
 
 /** Performs one action; returns true to plan again at once. */
-export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, app: App, a: AppAction): boolean {
+export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a: AppStep): boolean {
   const { store, api } = deps;
   const ns = appNamespace(app);
   switch (a.kind) {
-    case 'none':
-      return false;
     case 'addCleanupFinalizer': {
       const fresh = clone(app);
       addFinalizer(fresh, CLEANUP_FINALIZER);
@@ -98,9 +96,6 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
         if (!isAlreadyExists(e)) throw e;
       }
       return true;
-    case 'op':
-      startOp(deps, s, ctx, a.op, app);
-      return false;
     case 'ensureInputConfigMap': {
       const existing = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
       if (existing) {
@@ -188,28 +183,21 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
   }
 }
 
-function startOp(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, op: AppOp, app: App): void {
+/** The work of one App operation, run outside the actor's handler. */
+export function runAppOp(deps: AppActorDeps, op: AppOp, app: App, signal: AbortSignal): Promise<unknown> {
   const { api } = deps;
-  s.opId += 1;
-  const id = s.opId;
-  s.op = op;
   const ns = appNamespace(app);
-  let p: Promise<unknown>;
   switch (op.kind) {
     case 'choosePort':
-      p = choosePort(preferredKubernetesPort(deps.instance.index), { claims: deps.instance.portClaims, purpose: 'kubernetes' });
-      break;
+      return choosePort(preferredKubernetesPort(deps.instance.index), { claims: deps.instance.portClaims, purpose: 'kubernetes' });
     case 'createVM':
-      p = api.create({
+      return api.create({
         apiVersion: LIMAVM_API_VERSION,
         kind: LIMAVM_KIND,
         metadata: { name: APP_VM_NAME, namespace: ns, finalizers: [OWNED_BY_APP], ownerReferences: [ownerRef(app)] },
         spec: { templateRef: { name: APP_VM_NAME, namespace: ns }, running: app.spec.running },
-      }, { signal: ctx.signal });
-      break;
+      }, { signal });
     case 'syncTemplate':
-      p = api.patch(CONFIGMAP_KIND, ns, op.configMap, { data: { template: op.template } }, { signal: ctx.signal });
-      break;
+      return api.patch(CONFIGMAP_KIND, ns, op.configMap, { data: { template: op.template } }, { signal });
   }
-  ctx.pipeToSelf(p, (result) => ({ t: 'opDone', id, op, result }));
 }

@@ -13,17 +13,15 @@ import {
 } from '../../api/index.js';
 import type { Ctx, Kit, VmState } from './config.js';
 import { lastHostagentPhase, removeSentinel, writeLimaYaml, writeOwnerMarker, type DiskState } from './disk.js';
-import { resetFailures, startOp, startWatcher, stopWatcher, writeStatus } from './effects.js';
-import { templateConfigMapName, type Action } from './plan.js';
+import { resetFailures, startWatcher, stopWatcher, writeStatus } from './effects.js';
+import { templateConfigMapName, type VmStep } from './plan.js';
 import { Created } from './reasons.js';
 
 /** Returns true when planning should continue at once (the step finished synchronously). */
-export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState, a: Action): boolean {
+export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState, a: VmStep): boolean {
   const { store, api, driver } = k.deps;
   const { id } = k;
   switch (a.kind) {
-    case 'none':
-      return false;
     case 'status':
       if (a.fields?.restartNeeded === true) resetFailures(s);
       writeStatus(store, vm, a, ctx.now());
@@ -47,20 +45,13 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
     case 'deleteOwned':
       deleteOwned(k, ctx);
       return true;
-    case 'op':
-      startOp(k, s, ctx, a.op);
-      return false;
-    case 'abortOp':
-      ctx.log.info({ op: s.op?.kind, why: a.why }, 'aborting operation');
-      s.opAbort?.abort(new Error(a.why));
-      return false;
     case 'adopt': {
       const last = lastHostagentPhase(disk.dir);
       ctx.log.info({ dir: disk.dir, phase: last.phase }, 'found a live hostagent from before; adopting it');
-      startWatcher(k, s, ctx, 0);
+      const w = startWatcher(k, s, ctx, 0);
       // The watcher replays the run's events from the start; begin from where they end.
-      s.phase = last.phase;
-      s.degradedErrors = last.errors;
+      w.phase = last.phase;
+      w.degradedErrors = last.errors;
       return true;
     }
     case 'stopWatcher':
