@@ -1,5 +1,7 @@
 import test from 'ava';
+import { foldEvent, foldResult, type Memory } from '../../src/actors/limavm/fold.js';
 import { plan, type Action } from '../../src/actors/limavm/plan.js';
+import type { HostagentEvent } from '../../src/lima/types.js';
 import { Created, Running } from '../../src/actors/limavm/reasons.js';
 import { UID, cm, cond, createdVm, disk, input, onDisk, rt, vm, watching } from './fixtures.js';
 
@@ -233,4 +235,41 @@ test('a steady running VM needs nothing', (t) => {
   t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })).kind, 'none');
   const stopped = createdVm({ running: false }, [cond('Running', 'False', 'Stopped', Running.Stopped.message)]);
   t.is(plan(input({ vm: stopped, disk: onDisk() })).kind, 'none');
+});
+
+// The fold: what a result or a hostagent event changes (pure, like the planner).
+const memory = (over: Partial<Memory> = {}): Memory => ({
+  attempts: 0, failures: [], lastFailure: undefined, retryAt: undefined, attemptFailed: false, failedStartCleanup: false, watcher: undefined, ...over,
+});
+const foldCfg = { crashLoop: { max: 3, windowMs: 60_000 }, backoff: { minMs: 1_000, maxMs: 8_000, jitter: 0 } };
+const fctx = { vm: createdVm({ running: true }), now: 1_000_000, cfg: foldCfg, random: () => 0, hostagentAlive: false, simulator: false };
+
+test('fold: a failed create counts an attempt, arms the backoff and says so in Created', (t) => {
+  const f = foldResult(memory({ attempts: 1 }), { kind: 'create', template: 'x', cmResourceVersion: '5' }, { ok: false, error: new Error('download failed') }, fctx);
+  t.is(f.memory.attempts, 2);
+  t.true((f.memory.retryAt ?? 0) > fctx.now);
+  t.regex(f.status?.conditions?.[0]?.message ?? '', /download failed \(attempt 2; retrying in /);
+});
+
+test('fold: a failed start with no hostagent left stops the watcher and counts one failure', (t) => {
+  const f = foldResult(memory({ watcher: { phase: 'starting', degradedErrors: [] } }), { kind: 'start' }, { ok: false, error: new Error('boot failed') }, fctx);
+  t.true(f.stopWatcher);
+  t.is(f.memory.watcher, undefined);
+  t.deepEqual(f.memory.failures, [fctx.now]);
+  t.false(f.memory.failedStartCleanup);
+  t.is(f.status?.conditions?.[0]?.reason, Running.Starting.reason);
+  // The watcher saw the same attempt fail: it is not counted twice.
+  const again = foldEvent(f.memory, { type: 'processExit', pid: 42 } satisfies HostagentEvent, { ...fctx, stopping: false });
+  t.deepEqual(again.memory.failures, [fctx.now]);
+});
+
+test('fold: an exit the actor asked for is not a failure; an unexpected one is', (t) => {
+  const running = memory({ watcher: { phase: 'running', degradedErrors: [] } });
+  const ev = { type: 'processExit', pid: 42 } satisfies HostagentEvent;
+  const asked = foldEvent(running, ev, { ...fctx, stopping: true });
+  t.is(asked.memory.watcher?.phase, 'exited');
+  t.deepEqual(asked.memory.failures, []);
+  const crash = foldEvent(running, ev, { ...fctx, stopping: false });
+  t.deepEqual(crash.memory.failures, [fctx.now]);
+  t.regex(crash.memory.lastFailure ?? '', /exited unexpectedly/);
 });

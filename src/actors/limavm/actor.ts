@@ -11,7 +11,7 @@ import type { Ctx, Kit, VmActorDeps, VmIdentity, VmState } from './config.js';
 import { observeDisk, type DiskState } from './disk.js';
 import { opStarting, runVmOp, stopWatcher } from './effects.js';
 import type { OpOutcome, VmMsg } from './messages.js';
-import { beginShutdownStop, foldResult, onHostagent } from './outcomes.js';
+import { beginShutdownStop, onHostagent, onResult } from './outcomes.js';
 import { plan, templateConfigMapName, type OpRequest, type VmStep } from './plan.js';
 
 export { defaultVmConfig, type VmActorDeps, type VmConfig, type VmIdentity } from './config.js';
@@ -79,7 +79,7 @@ export function limaVMBehavior(id: VmIdentity, deps: VmActorDeps): Behavior<VmSt
     apply: (s, ctx, o, a) => apply(kit, s, ctx, o.vm, o.disk, a),
     run: (_s, _ctx, op, signal) => runVmOp(kit, op, signal),
     starting: (s, ctx, op) => opStarting(kit, s, ctx, op),
-    fold: (s, ctx, op, result) => foldResult(kit, startOp, s, ctx, op, result),
+    fold: (s, ctx, op, result) => onResult(kit, startOp, s, ctx, op, result),
     failed(_s, ctx, e, action, delay) {
       ctx.log.warn({ err: e.message, action: action?.kind ?? 'read', retryInMs: delay }, 'reconcile step failed; will retry');
       return false;

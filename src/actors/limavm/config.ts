@@ -86,7 +86,7 @@ export interface VmState extends RuntimeState<OpRequest> {
   watcher: Watcher | undefined;
   /** The generation of the last watcher started. */
   watcherGen: number;
-  readonly retry: Retry;
+  retry: Retry;
   /** When the disk first showed Broken in the current run of observations. */
   brokenSince: number | undefined;
   shutdown: ShutdownState | undefined;

@@ -1,13 +1,11 @@
-// The LimaVM actor's effects: status writes, the watcher child, operations, and failure
-// bookkeeping with its backoff. Each is short and synchronous; long work runs via pipeToSelf.
+// The LimaVM actor's effects: status writes, the watcher child and operations. Each is short and
+// synchronous; long work runs through the runtime's pipeToSelf.
 import { clone, rfc3339, setCondition, type LimaVM, type LimaVMStatus } from '../../api/index.js';
 import type { ActorRef } from '../../supervisor/types.js';
-import { nextRetryDelay, requeueDelay, seconds } from '../backoff.js';
 import type { Ctx, Kit, VmState, Watcher } from './config.js';
 import type { OpOutcome } from './messages.js';
-import { failureText, runOp } from './ops.js';
+import { runOp } from './ops.js';
 import type { OpRequest, StatusChange } from './plan.js';
-import { Deleting, Running } from './reasons.js';
 import { watcherBehavior } from './watcher.js';
 import type { Store } from '../../store/types.js';
 
@@ -70,44 +68,4 @@ export function resetFailures(s: VmState): void {
   s.retry.failures = [];
   s.retry.retryAt = undefined;
   s.retry.lastFailure = undefined;
-}
-
-/** Counts a start failure or crash once per attempt and arms the backoff. */
-export function recordFailure(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, why: string): void {
-  const r = s.retry;
-  if (r.attemptFailed) return;
-  r.attemptFailed = true;
-  const { cfg } = k.deps;
-  const now = ctx.now();
-  r.failures = [...r.failures.filter((t) => now - t <= cfg.crashLoop.windowMs), now];
-  r.lastFailure = why;
-  const delay = requeueDelay(r.failures.length, cfg.backoff, k.deps.random);
-  r.retryAt = now + delay;
-  ctx.log.warn({ why, failures: r.failures.length, max: cfg.crashLoop.max, retryInMs: delay }, 'VM failure');
-  if (r.failures.length < cfg.crashLoop.max) {
-    writeStatus(k.deps.store, vm, {
-      conditions: [{
-        type: 'Running',
-        status: 'False',
-        reason: Running.Starting.reason,
-        message: `${why}; restarting in ${seconds(delay)} (failure ${r.failures.length} of ${cfg.crashLoop.max} allowed within ${seconds(cfg.crashLoop.windowMs)})`,
-        observedGeneration: vm.metadata.generation,
-      }],
-    }, now);
-  }
-  ctx.timers.once('requeue', { t: 'reconcile', cause: 'backoff' }, delay);
-}
-
-/** A stop or delete that failed: visible as a condition, retried with backoff. */
-export function teardownFailed(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, op: OpRequest, error: unknown): void {
-  const delay = nextRetryDelay(s, k.deps.cfg.backoff, k.deps.random);
-  s.retry.retryAt = ctx.now() + delay;
-  const text = `${failureText(error)} (attempt ${s.attempts}; retrying in ${seconds(delay)})`;
-  const deleting = vm.metadata.deletionTimestamp !== undefined;
-  writeStatus(k.deps.store, vm, {
-    conditions: [deleting
-      ? { type: 'Deleting', status: 'False', reason: Deleting.TeardownFailed, message: text, observedGeneration: vm.metadata.generation }
-      : { type: 'Running', status: 'False', reason: Running.StopFailed, message: text, observedGeneration: vm.metadata.generation }],
-  }, ctx.now());
-  ctx.log.warn({ op: op.kind, retryInMs: delay }, 'teardown step failed');
 }
