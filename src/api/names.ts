@@ -20,6 +20,17 @@ export function ownedByFinalizers(finalizers: readonly string[] | undefined): st
 }
 
 export const TEMPLATE_CONFIGMAP_LABEL = 'lima.rancherdesktop.io/template-configmap';
+const TEMPLATE_CONFIGMAP_SUFFIX = '-template';
+
+/** The ConfigMap that holds a LimaVM's template: `<vm>-template`, in the VM's namespace. */
+export function templateConfigMapName(vmName: string): string {
+  return `${vmName}${TEMPLATE_CONFIGMAP_SUFFIX}`;
+}
+
+/** The LimaVM whose template ConfigMap has this name, or undefined if the name is not one. */
+export function vmOfTemplateConfigMap(configMapName: string): string | undefined {
+  return configMapName.endsWith(TEMPLATE_CONFIGMAP_SUFFIX) ? configMapName.slice(0, -TEMPLATE_CONFIGMAP_SUFFIX.length) : undefined;
+}
 export const RESTART_REQUESTED_ANNOTATION = 'lima.rancherdesktop.io/restartRequested';
 export const RESET_REQUESTED_ANNOTATION = 'lima.rancherdesktop.io/resetRequested';
 export const ADOPT_ANNOTATION = 'lima.rancherdesktop.io/adopt';

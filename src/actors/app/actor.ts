@@ -11,6 +11,7 @@ import {
   controllerOf,
   isApiError,
   isBeingDeleted,
+  templateConfigMapName,
   type ApiError,
   type App,
   type ConfigMap,
@@ -26,7 +27,6 @@ import { apply, namespaceEmpty, ownedLeftovers, runAppOp } from './apply.js';
 import type { AppActorDeps, AppMsg, AppState } from './config.js';
 import { appNamespace, planApp, type AppAction, type AppOp, type AppPlanInput, type AppStep, type NameConflict } from './plan.js';
 import { renderAppTemplate } from './template.js';
-import { templateConfigMapName } from '../limavm/plan.js';
 
 export { defaultAppConfig, type AppActorDeps, type AppConfig, type AppMsg } from './config.js';
 

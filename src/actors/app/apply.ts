@@ -18,7 +18,6 @@ import {
   isAlreadyExists,
   isNotFound,
   ownedByFinalizer,
-  removeFinalizer,
   type App,
   type OwnerReference,
   type Resource,
@@ -27,6 +26,7 @@ import type { Store } from '../../store/types.js';
 import type { ActorContext } from '../../supervisor/types.js';
 import type { AppActorDeps, AppMsg } from './config.js';
 import { appNamespace, type AppOp, type AppStep } from './plan.js';
+import { dropFinalizer, releaseAndDelete } from '../writes.js';
 import { choosePort } from './port.js';
 import { preferredKubernetesPort } from './template.js';
 
@@ -67,6 +67,16 @@ function mine<T extends Resource>(store: Store, app: App, kind: string, ns: stri
   return o as T;
 }
 
+/** Deletes `kind ns/rd` if this App controls it, by uid precondition; one already gone is fine. */
+function deleteMine(deps: AppActorDeps, app: App, kind: string, ns: string): void {
+  try {
+    const o = mine(deps.store, app, kind, ns, APP_VM_NAME);
+    if (o) deps.api.sync.delete(kind, ns, APP_VM_NAME, { preconditions: { uid: o.metadata.uid } });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
 /** Performs one action; returns true to plan again at once. */
 export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a: AppStep): boolean {
   const { store, api } = deps;
@@ -78,13 +88,10 @@ export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a
       api.sync.update(fresh);
       return true;
     }
-    case 'removeCleanupFinalizer': {
-      const fresh = clone(app);
-      removeFinalizer(fresh, CLEANUP_FINALIZER);
-      api.sync.update(fresh);
+    case 'removeCleanupFinalizer':
+      dropFinalizer(api, app, CLEANUP_FINALIZER);
       ctx.log.info('cleanup finalizer removed; the App is gone');
       return true;
-    }
     case 'createNamespace':
       try {
         api.sync.create({
@@ -112,12 +119,7 @@ export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a
       return true;
     }
     case 'deleteInputConfigMap':
-      try {
-        const cm = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
-        if (cm) api.sync.delete(CONFIGMAP_KIND, ns, APP_VM_NAME, { preconditions: { uid: cm.metadata.uid } });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      deleteMine(deps, app, CONFIGMAP_KIND, ns);
       return true;
     case 'setVMRunning': {
       const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
@@ -126,35 +128,15 @@ export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a
     }
     case 'releaseVM': {
       const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
-      if (!vm) return true;
-      const fresh = clone(vm);
-      removeFinalizer(fresh, OWNED_BY_APP);
-      api.sync.update(fresh);
-      ctx.log.info('released the owned-by-App finalizer of the LimaVM');
+      if (vm && dropFinalizer(api, vm, OWNED_BY_APP)) ctx.log.info('released the owned-by-App finalizer of the LimaVM');
       return true;
     }
     case 'deleteVM':
-      try {
-        const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
-        if (vm) api.sync.delete(LIMAVM_KIND, ns, APP_VM_NAME, { preconditions: { uid: vm.metadata.uid } });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      deleteMine(deps, app, LIMAVM_KIND, ns);
       ctx.log.info('requested deletion of the LimaVM');
       return true;
     case 'deleteOwned':
-      for (const o of ownedLeftovers(store, app, ns)) {
-        try {
-          if (o.metadata.finalizers?.includes(OWNED_BY_APP)) {
-            const fresh = clone(o);
-            removeFinalizer(fresh, OWNED_BY_APP);
-            api.sync.update(fresh);
-          }
-          api.sync.delete(o.kind, o.metadata.namespace ?? '', o.metadata.name);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
+      for (const o of ownedLeftovers(store, app, ns)) releaseAndDelete(api, o, OWNED_BY_APP);
       return true;
     case 'releaseNamespace': {
       const nsObj = clone(store.mustGet(NAMESPACE_KIND, '', a.name));

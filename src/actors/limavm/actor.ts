@@ -3,7 +3,7 @@
 // step (level-triggered); long driver work runs through pipeToSelf, one operation at a time.
 // It runs on the reconcile runtime (../reconciler.ts); the steps are in apply.ts, the effects in
 // effects.ts, results and events in outcomes.ts.
-import { CONFIGMAP_KIND, LIMAVM_KIND, type ConfigMap, type LimaVM } from '../../api/index.js';
+import { CONFIGMAP_KIND, LIMAVM_KIND, templateConfigMapName, type ConfigMap, type LimaVM } from '../../api/index.js';
 import type { Behavior } from '../../supervisor/types.js';
 import { reconciler, runtimeState, type ReconcileMsg } from '../reconciler.js';
 import { apply } from './apply.js';
@@ -12,7 +12,7 @@ import { observeDisk, type DiskState } from './disk.js';
 import { opStarting, runVmOp, stopWatcher } from './effects.js';
 import type { OpOutcome, VmMsg } from './messages.js';
 import { beginShutdownStop, onHostagent, onResult } from './outcomes.js';
-import { plan, templateConfigMapName, type OpRequest, type VmStep } from './plan.js';
+import { plan, type OpRequest, type VmStep } from './plan.js';
 
 export { defaultVmConfig, type VmActorDeps, type VmConfig, type VmIdentity } from './config.js';
 

@@ -11,6 +11,7 @@ import {
   findCondition,
   hasFinalizer,
   isBeingDeleted,
+  templateConfigMapName,
   type ConditionInput,
   type ConfigMap,
   type LimaVM,
@@ -109,10 +110,6 @@ export type VmStep =
   | { readonly kind: 'writeLimaYaml'; readonly text: string };
 
 export type Action = VmStep | RuntimeAction<OpRequest>;
-
-export function templateConfigMapName(vmName: string): string {
-  return `${vmName}-template`;
-}
 
 
 /** A status action if the condition differs from what is stored (including observedGeneration). */
