@@ -1,6 +1,7 @@
 // Namespace finalization: a deleted namespace deletes its content, then its own finalizer goes.
 // Admission refuses to delete a namespace holding objects that an owner guards, so this never
-// hangs behind an App (rdd-anchor.md §8 item 15).
+// hangs behind an App (docs/controllers.md, "Deletion (A3, A4, A6)": a DELETE of such a namespace is refused
+// up front, naming the owner to delete instead).
 import {
   CONFIGMAP_KIND,
   KINDS,

@@ -65,7 +65,7 @@ export function dns1123LabelErrors(name: string): string[] {
   return out;
 }
 
-/** Problems with `name` as a Lima instance name (lima.md §1), empty when valid. */
+/** Problems with `name` as a Lima instance name (Lima's own rule for instance names), empty when valid. */
 export function limaInstanceNameErrors(name: string): string[] {
   const out: string[] = [];
   if (name.length > 76) out.push('must be no more than 76 characters to be a Lima instance name');

@@ -1,5 +1,6 @@
 // The App planner: one next action from (App, its namespace, VM `rd`, the ConfigMaps, the rendered
-// template, now). Pure; the App actor performs the action and plans again (rdd-anchor.md §3.4, §2.5A).
+// template, now). Pure; the App actor performs the action and plans again (docs/controllers.md,
+// "Reconcile order (live App)" and "Deletion (A3, A4, A6)").
 import { isDeepStrictEqual } from 'node:util';
 import {
   APP_VM_NAME,

@@ -73,7 +73,7 @@ export interface PlanConfig {
   /** N failures within the window → Running=False/StartFailed, no more retries. */
   readonly crashLoop: { readonly max: number; readonly windowMs: number };
   readonly adoptTimeoutMs: number;
-  /** Broken must persist this long before an orphan is stopped for it (lima.md §3.2: debounce). */
+  /** Broken must persist this long before an orphan is stopped for it: Lima reports Broken for a moment while a hostagent starts or stops (docs/lima.md, "Instance directory"). */
   readonly brokenDebounceMs?: number;
 }
 
@@ -258,7 +258,7 @@ function planCreatedAnnotations({ vm, disk, rt }: PlanInput): Action | undefined
   return undefined;
 }
 
-/** Template ConfigMap edits (rdd-anchor.md §3.6): rewrite lima.yaml; restart if it runs. */
+/** Template ConfigMap edits (docs/controllers.md, "States"): rewrite lima.yaml; restart if it runs. */
 function planTemplate({ vm, cm, disk, rt }: PlanInput): Action | undefined {
   const status = vm.status ?? {};
   const rv = cm!.metadata.resourceVersion;
