@@ -50,7 +50,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
    * ownerReference carries the App's uid (the VM's, for its template). A foreign object with one
    * of these names is reported as a conflict while it blocks the App, and never touched.
    */
-  function observe(app: App, ns: string): {
+  function ownedObjects(app: App, ns: string): {
     vm: LimaVM | undefined; inputCM: ConfigMap | undefined; templateCM: ConfigMap | undefined; conflict: NameConflict | undefined;
   } {
     const appUid = app.metadata.uid;
@@ -84,13 +84,13 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
   /** The App read by the current pass, for the failure report of a step. */
   let current: App | undefined;
 
-  function observeAll(s: AppState, ctx: ActorContext<AppMsg>): Observed | undefined {
+  function observe(s: AppState, ctx: ActorContext<AppMsg>): Observed | undefined {
     current = undefined;
     const app = readApp();
     if (!app) return undefined;
     current = app;
     const ns = appNamespace(app);
-    const { vm, inputCM, templateCM, conflict } = observe(app, ns);
+    const { vm, inputCM, templateCM, conflict } = ownedObjects(app, ns);
     syncChild(s, ctx, vm);
     const namespace = store.get(NAMESPACE_KIND, '', ns) as Namespace | undefined;
     const deleting = app.metadata.deletionTimestamp !== undefined;
@@ -207,7 +207,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     random: deps.random,
     onGone: deps.onGone,
     init: () => ({ ...runtimeState<AppOp>(), uid, children: new ResourceChildren() }),
-    observe: observeAll,
+    observe,
     plan,
     apply: (_s, ctx, o, a) => apply(deps, ctx, o.app, a),
     run(_s, _ctx, op, signal) {
