@@ -1,4 +1,4 @@
-// Cascading deletion by owner uid (k8s-semantics.md §2.6, "small-daemon version"): when an object
+// Cascading deletion by owner uid (docs/controllers.md, "Garbage collection"): when an object
 // disappears, every dependent whose owners are all gone is deleted. Owners normally clean up their
 // own children first; this is the net under that, e.g. for a ConfigMap a CLI made for a VM, or a VM
 // whose App was removed while its teardown was stuck. Level-triggered: a sweep at startup (owners

@@ -1,6 +1,7 @@
 // Namespace finalization: a deleted namespace deletes its content, then its own finalizer goes.
 // Admission refuses to delete a namespace holding objects that an owner guards, so this never
-// hangs behind an App (rdd-anchor.md §8 item 15).
+// hangs behind an App (docs/controllers.md, "Deletion (A3, A4, A6)": a DELETE of such a namespace is refused
+// up front, naming the owner to delete instead).
 import {
   CONFIGMAP_KIND,
   KINDS,
@@ -9,12 +10,15 @@ import {
   clone,
   isApiError,
   isNotFound,
+  ownedByFinalizers,
+  ownerKindOfFinalizer,
   removeFinalizer,
   ApiError,
 } from '../api/index.js';
-import type { Api } from '../admission/types.js';
+import type { AdmissionHook, Api } from '../admission/types.js';
 import type { Store } from '../store/types.js';
 import type { Behavior } from '../supervisor/types.js';
+import type { Controller } from './controller.js';
 
 export const NAMESPACE_FINALIZER = 'rdd.rancherdesktop.io/namespace';
 
@@ -59,10 +63,10 @@ export function namespaceBehavior(deps: { store: Store; api: Api; retryMs?: numb
  * first), and a DELETE (dry-run too) of a namespace that holds owner-guarded objects is refused
  * up front instead of leaving the namespace Terminating behind its owner.
  */
-export function namespaceHooks(): import('../admission/types.js').AdmissionHook[] {
+export function namespaceHooks(): AdmissionHook[] {
   return [
     {
-      name: 'namespace-lifecycle.rdd.rancherdesktop.io',
+      name: 'namespace-finalizer.rdd.rancherdesktop.io',
       kinds: [NAMESPACE_KIND],
       operations: ['CREATE', 'DELETE'],
       mutate(req) {
@@ -78,9 +82,9 @@ export function namespaceHooks(): import('../admission/types.js').AdmissionHook[
         const kinds = KINDS.filter((k) => k.namespaced).sort((a, b) => Number(b.kind === LIMAVM_KIND) - Number(a.kind === LIMAVM_KIND));
         for (const kind of kinds) {
           for (const o of ctx.store.list(kind.kind, { namespace: name }).items) {
-            const owned = (o.metadata.finalizers ?? []).find((f) => f.startsWith('rdd.rancherdesktop.io/owned-by-'));
-            if (!owned) continue;
-            const ownerKind = owned.slice('rdd.rancherdesktop.io/owned-by-'.length);
+            const owned = ownedByFinalizers(o.metadata.finalizers)[0];
+            if (owned === undefined) continue;
+            const ownerKind = ownerKindOfFinalizer(owned) ?? 'owner';
             throw errorsForbidden(
               `cannot delete namespace "${name}": it holds ${kind.kind} "${o.metadata.name}", owned by ${ownerKind}; delete the ${ownerKind} resource instead`,
             );
@@ -94,3 +98,12 @@ export function namespaceHooks(): import('../admission/types.js').AdmissionHook[
 function errorsForbidden(message: string) {
   return new ApiError(403, 'Forbidden', message);
 }
+
+/** For Namespace: one actor finalizes every deleted namespace. */
+export const namespaceController: Controller = {
+  kind: NAMESPACE_KIND,
+  hooks: () => namespaceHooks(),
+  behavior: { mode: 'singleton', name: 'namespaces', behavior: (env) => namespaceBehavior({ store: env.store, api: env.api }) },
+  owns: [],
+  watches: [],
+};

@@ -8,15 +8,26 @@ export interface Notice {
 
 interface Entry<M> {
   readonly ref: ActorRef<M>;
+  /** The actor's own "changed" message. */
+  readonly notice: M;
   pending: boolean;
 }
 
-/** M is the actors' message type; it must include Notice. */
-export class ActorRegistry<M = Notice> {
+/** What the router and the supervisors need of a registry, whatever its actors' message type. */
+export interface RegistryView {
+  has(uid: string): boolean;
+  get(uid: string): ActorRef<never> | undefined;
+  notify(uid: string): boolean;
+  uids(): string[];
+}
+
+/** M is the actors' message type; it includes their Notice. */
+export class ActorRegistry<M = Notice> implements RegistryView {
   private readonly byUid = new Map<string, Entry<M>>();
 
-  register(uid: string, ref: ActorRef<M>): void {
-    this.byUid.set(uid, { ref, pending: false });
+  /** `notice` is the actor's "your object changed" message (`{ t: 'changed' }` in its own type). */
+  register(uid: string, ref: ActorRef<M>, notice: M): void {
+    this.byUid.set(uid, { ref, notice, pending: false });
   }
 
   unregister(uid: string, ref?: ActorRef<M>): void {
@@ -38,7 +49,7 @@ export class ActorRegistry<M = Notice> {
     if (!e) return false;
     if (!e.pending) {
       e.pending = true;
-      (e.ref as unknown as ActorRef<Notice>).tell({ t: 'changed' });
+      e.ref.tell(e.notice);
     }
     return true;
   }

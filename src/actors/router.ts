@@ -1,36 +1,21 @@
-// The router: binds committed store changes to the actors that own the objects. It tells an
-// owning actor "your object changed" (coalesced), or asks the right parent to spawn it on first
-// sight. It carries no payload: actors re-read the store (level-triggered).
-import {
-  APP_KIND,
-  APP_VM_NAME,
-  CONFIGMAP_KIND,
-  LIMAVM_KIND,
-  NAMESPACE_KIND,
-  TEMPLATE_CONFIGMAP_LABEL,
-  controllerOf,
-  type Resource,
-} from '../api/index.js';
+// The router: binds committed store changes to the actors that own the objects, by the rules the
+// controllers declare (./controller.ts: For, Owns, Watches). It tells an owning actor "your object
+// changed" (coalesced), or asks the kind's supervisor to spawn it on first sight. It carries no
+// payload: actors re-read the store (level-triggered).
+import { KINDS, controllerOf, type Resource } from '../api/index.js';
 import type { ChangeEvent, Store } from '../store/types.js';
 import type { ActorRef } from '../supervisor/types.js';
-import type { ActorRegistry } from './registry.js';
-import type { SupervisorMsg } from './supervisors.js';
+import type { RunningController } from './controller.js';
 
 export interface RouterTargets {
   readonly store: Store;
-  readonly apps: ActorRegistry;
-  readonly vms: ActorRegistry;
-  readonly appSupervisor: ActorRef<SupervisorMsg>;
-  readonly vmSupervisor: ActorRef<SupervisorMsg>;
-  /** Told about every namespace change. */
-  readonly namespaces: ActorRef<{ readonly t: 'changed'; readonly name: string }>;
+  /** In order: parents first (their objects are replayed first at start). */
+  readonly controllers: readonly RunningController[];
   /** Told about every removal, to delete dependents whose owners are all gone. */
   readonly gc: ActorRef<{ readonly t: 'ownerGone'; readonly uid: string }>;
 }
 
-const TEMPLATE_SUFFIX = '-template';
-/** The names of the objects an App makes in its namespace. */
-const APP_NAMES: ReadonlySet<string> = new Set([APP_VM_NAME, `${APP_VM_NAME}${TEMPLATE_SUFFIX}`]);
+const NAMESPACED: ReadonlyMap<string, boolean> = new Map(KINDS.map((k) => [k.kind, k.namespaced]));
 
 export class Router {
   private unsubscribe: (() => void) | undefined;
@@ -40,8 +25,8 @@ export class Router {
   /** Subscribes to the feed, then replays what exists, parents first (no gap: subscribe before listing). */
   start(): void {
     this.unsubscribe = this.t.store.subscribe((ev) => this.route(ev));
-    for (const kind of [NAMESPACE_KIND, APP_KIND, LIMAVM_KIND]) {
-      for (const o of this.t.store.list(kind).items) this.routeObject(o, false);
+    for (const c of this.t.controllers) {
+      for (const o of this.t.store.list(c.controller.kind).items) this.routeObject(o, false);
     }
   }
 
@@ -54,78 +39,72 @@ export class Router {
     this.routeObject(ev.object, ev.type === 'DELETED');
     if (ev.type !== 'DELETED') return;
     this.t.gc.tell({ t: 'ownerGone', uid: ev.object.metadata.uid });
-    if (ev.object.kind === APP_KIND) {
-      // Its VM loses its parent actor with it: hand the VM to the standalone supervisor.
-      for (const dep of this.t.store.listOwnedBy(ev.object.metadata.uid)) if (dep.kind === LIMAVM_KIND) this.toVm(dep, false);
+    // Objects whose actors were the removed owner's children lose their parent actor with it:
+    // hand them to their own kind's supervisor.
+    for (const c of this.t.controllers) {
+      if (c.controller.kind !== ev.object.kind) continue;
+      for (const owns of c.controller.owns) {
+        if (!owns.children) continue;
+        for (const dep of this.t.store.listOwnedBy(ev.object.metadata.uid)) if (dep.kind === owns.kind) this.routeFor(dep, false);
+      }
     }
   }
 
   private routeObject(o: Resource, removed: boolean): void {
-    // An object with a name the App uses, whoever controls it: a foreign one is a conflict the App
-    // reports, and the App must see it change or go.
-    if ((o.kind === LIMAVM_KIND || o.kind === CONFIGMAP_KIND) && APP_NAMES.has(o.metadata.name)) {
-      for (const uid of this.t.apps.uids()) this.t.apps.notify(uid);
+    for (const c of this.t.controllers) {
+      for (const w of c.controller.watches) {
+        if (w.kind !== o.kind) continue;
+        const uids = w.map(o, this.t.store);
+        if (c.mode !== 'perObject') continue;
+        for (const uid of uids === 'all' ? c.registry.uids() : uids) c.registry.notify(uid);
+      }
     }
-    switch (o.kind) {
-      case APP_KIND:
-        this.toApp(o.metadata.uid, o.metadata.name, removed);
-        break;
-      case LIMAVM_KIND:
-        this.toVm(o, removed);
-        break;
-      case CONFIGMAP_KIND:
-        this.fromConfigMap(o);
-        break;
-      case NAMESPACE_KIND:
-        this.t.namespaces.tell({ t: 'changed', name: o.metadata.name });
-        // The App watches its namespace (it recreates it, or stops while it terminates).
-        for (const uid of this.t.apps.uids()) this.t.apps.notify(uid);
-        break;
+    this.routeFor(o, removed);
+  }
+
+  /** The object's own controller (For), and the controller of its owner (Owns). */
+  private routeFor(o: Resource, removed: boolean): void {
+    const uid = o.metadata.uid;
+    const owner = controllerOf(o);
+    let parentSpawns = false;
+    let ownerSpawnsChildren = false;
+    for (const c of this.t.controllers) {
+      if (owner?.kind !== c.controller.kind) continue;
+      const owns = c.controller.owns.find((x) => x.kind === o.kind);
+      if (!owns) continue;
+      ownerSpawnsChildren ||= owns.children === true;
+      if (owns.children && this.exists(owner.kind, o.metadata.namespace ?? '', owner.name, owner.uid)) {
+        // The owner mirrors this object and spawns its actor as its own child.
+        parentSpawns = true;
+        this.ensure(c, owner.uid, o.metadata.namespace ?? '', owner.name, false);
+      } else if (c.mode === 'perObject') {
+        c.registry.notify(owner.uid);
+      }
+    }
+    for (const c of this.t.controllers) {
+      if (c.controller.kind !== o.kind) continue;
+      if (c.mode === 'singleton') {
+        c.actor.tell({ t: 'changed', name: o.metadata.name });
+        continue;
+      }
+      c.registry.notify(uid);
+      if (parentSpawns || removed) continue;
+      // Standalone, or its owner is gone (by uid): the object still needs an actor to finish its
+      // deletion. Its uid may still be held by the owner's dying child: the supervisor waits for that one.
+      if (!c.registry.has(uid) || ownerSpawnsChildren) this.ensure(c, uid, o.metadata.namespace ?? '', o.metadata.name, true);
     }
   }
 
-  private toApp(uid: string, name: string, removed: boolean): void {
-    if (this.t.apps.notify(uid) || removed) return;
-    this.t.appSupervisor.tell({ t: 'ensure', uid, namespace: '', name });
+  /** Notifies the actor of `uid`, or asks its supervisor to spawn it. */
+  private ensure(c: RunningController, uid: string, namespace: string, name: string, notified: boolean): void {
+    if (c.mode !== 'perObject') return;
+    if (!notified && c.registry.notify(uid)) return;
+    const ns = NAMESPACED.get(c.controller.kind) === true ? namespace : '';
+    c.supervisor.tell({ t: 'ensure', uid, namespace: ns, name });
   }
 
-  private toVm(vm: Resource, removed: boolean): void {
-    const uid = vm.metadata.uid;
-    this.t.vms.notify(uid);
-    const owner = controllerOf(vm);
-    if (owner?.kind === APP_KIND && this.appExists(owner.uid, owner.name)) {
-      // The App mirrors its VM and spawns the VM's actor as its own child.
-      this.toApp(owner.uid, owner.name, false);
-      return;
-    }
-    // Standalone, or its App is gone (by uid): the VM still needs an actor to finish its deletion.
-    // An orphan's uid may still be held by the App's dying child: the supervisor waits for that one.
-    if (!removed && (!this.t.vms.has(uid) || owner?.kind === APP_KIND)) {
-      this.t.vmSupervisor.tell({ t: 'ensure', uid, namespace: vm.metadata.namespace ?? '', name: vm.metadata.name });
-    }
-  }
-
-  private appExists(uid: string, name: string): boolean {
-    return this.t.store.get(APP_KIND, '', name)?.metadata.uid === uid;
-  }
-
-  /** A template ConfigMap concerns its VM (and that VM's App); an input ConfigMap its App. */
-  private fromConfigMap(cm: Resource): void {
-    const owner = controllerOf(cm);
-    if (owner?.kind === APP_KIND) {
-      this.t.apps.notify(owner.uid);
-      return;
-    }
-    let vm: Resource | undefined;
-    const ns = cm.metadata.namespace ?? '';
-    if (owner?.kind === LIMAVM_KIND) {
-      vm = this.t.store.list(LIMAVM_KIND, { namespace: ns, name: owner.name }).items[0];
-    } else if (cm.metadata.labels?.[TEMPLATE_CONFIGMAP_LABEL] === 'true' && cm.metadata.name.endsWith(TEMPLATE_SUFFIX)) {
-      vm = this.t.store.get(LIMAVM_KIND, ns, cm.metadata.name.slice(0, -TEMPLATE_SUFFIX.length));
-    }
-    if (!vm) return;
-    this.t.vms.notify(vm.metadata.uid);
-    const app = controllerOf(vm);
-    if (app?.kind === APP_KIND) this.t.apps.notify(app.uid);
+  private exists(kind: string, namespace: string, name: string, uid: string): boolean {
+    const ns = NAMESPACED.get(kind) === true ? namespace : '';
+    return this.t.store.get(kind, ns, name)?.metadata.uid === uid;
   }
 }

@@ -1,7 +1,8 @@
 // The per-kind supervisors: `apps` owns one actor per App, `limavms` one per standalone LimaVM.
 // They spawn on the router's request and stop a child (reason 'deleted') once its object is gone.
 import type { ActorRef, Behavior, ChildSpec } from '../supervisor/types.js';
-import type { ActorRegistry } from './registry.js';
+import type { RegistryView } from './registry.js';
+import { ResourceChildren } from './reconciler.js';
 
 export type SupervisorMsg =
   /** Spawn the actor for this object unless it already runs. */
@@ -9,36 +10,36 @@ export type SupervisorMsg =
   /** The child's object is gone. */
   | { readonly t: 'gone'; readonly uid: string };
 
-interface Child {
-  readonly ref: ActorRef<never>;
+interface Target {
+  readonly uid: string;
   readonly namespace: string;
   readonly name: string;
 }
 
 interface SupState {
-  readonly children: Map<string, Child>;
+  readonly children: ResourceChildren;
+  /** Where each child's object is, to read its generation. */
+  readonly targets: Map<string, Target>;
   /** Objects whose uid another actor still holds (an App's VM child outliving its App): spawned once it stops. */
-  readonly waiting: Map<ActorRef<never>, { readonly uid: string; readonly namespace: string; readonly name: string }>;
-  /** Children that exhausted their restart intensity, by uid → the generation they failed at. */
-  readonly failed: Map<string, number>;
+  readonly waiting: Map<ActorRef<never>, Target>;
 }
 
 export interface KindSupervisorOptions {
-  readonly registry: ActorRegistry;
+  readonly registry: RegistryView;
   /** The child actor for one object; `self` is this supervisor, for the child's onGone. */
-  childSpec(o: { uid: string; namespace: string; name: string }, self: ActorRef<SupervisorMsg>): ChildSpec<unknown, never>;
+  childSpec(o: Target, self: ActorRef<SupervisorMsg>): ChildSpec<unknown, never>;
   /** The object's generation now (undefined when gone), so a failed actor is retried after a spec edit. */
-  generationOf(o: { uid: string; namespace: string; name: string }): number | undefined;
+  generationOf(o: Target): number | undefined;
 }
 
 export function kindSupervisor(opts: KindSupervisorOptions): Behavior<SupState, SupervisorMsg> {
   return {
-    init: () => ({ children: new Map(), waiting: new Map(), failed: new Map() }),
+    init: () => ({ children: new ResourceChildren(), targets: new Map(), waiting: new Map() }),
     receive(s, msg, ctx) {
       switch (msg.t) {
         case 'ensure': {
           if (s.children.has(msg.uid)) break;
-          const holder = opts.registry.get(msg.uid) as ActorRef<never> | undefined;
+          const holder = opts.registry.get(msg.uid);
           if (holder !== undefined) {
             // Not ours: spawning now would make two actors drive one object. Retry when it stops.
             if (!s.waiting.has(holder)) {
@@ -47,23 +48,17 @@ export function kindSupervisor(opts: KindSupervisorOptions): Behavior<SupState, 
             }
             break;
           }
-          const gen = opts.generationOf(msg);
+          const target = { uid: msg.uid, namespace: msg.namespace, name: msg.name };
+          const gen = opts.generationOf(target);
           if (gen === undefined) break;
-          if (s.failed.get(msg.uid) === gen) break; // gave up on this generation; a spec edit retries
-          s.failed.delete(msg.uid);
-          const ref = ctx.spawn(opts.childSpec(msg, ctx.self)) as ActorRef<never>;
-          ctx.watch(ref);
-          s.children.set(msg.uid, { ref, namespace: msg.namespace, name: msg.name });
+          s.targets.set(msg.uid, target);
+          s.children.ensure(ctx, msg.uid, gen, () => opts.childSpec(target, ctx.self));
           break;
         }
-        case 'gone': {
-          const child = s.children.get(msg.uid);
-          if (child) {
-            s.children.delete(msg.uid);
-            void ctx.stop(child.ref, { reason: 'deleted' });
-          }
+        case 'gone':
+          s.children.stopGone(ctx, msg.uid);
+          s.targets.delete(msg.uid);
           break;
-        }
       }
       return s;
     },
@@ -73,15 +68,14 @@ export function kindSupervisor(opts: KindSupervisorOptions): Behavior<SupState, 
         s.waiting.delete(ev.ref);
         ctx.self.tell({ t: 'ensure', ...waited });
       }
-      for (const [uid, child] of s.children) {
-        if (child.ref !== ev.ref) continue;
-        s.children.delete(uid);
-        if (typeof ev.reason === 'object') {
-          const err = ev.reason.error instanceof Error ? ev.reason.error.message : String(ev.reason.error);
-          ctx.log.error({ child: ev.path, uid, err }, 'resource actor stopped after repeated crashes; it restarts when its object changes');
-          const gen = opts.generationOf({ uid, namespace: child.namespace, name: child.name });
-          if (gen !== undefined) s.failed.set(uid, gen);
-        }
+      const generationOf = (uid: string) => {
+        const target = s.targets.get(uid);
+        return target ? opts.generationOf(target) : undefined;
+      };
+      const child = s.children.terminated(ev, generationOf);
+      if (child) s.targets.delete(child.uid);
+      if (child?.error !== undefined) {
+        ctx.log.error({ child: ev.path, uid: child.uid, err: child.error }, 'resource actor stopped after repeated crashes; it restarts when its object changes');
       }
       return s;
     },

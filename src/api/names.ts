@@ -20,6 +20,17 @@ export function ownedByFinalizers(finalizers: readonly string[] | undefined): st
 }
 
 export const TEMPLATE_CONFIGMAP_LABEL = 'lima.rancherdesktop.io/template-configmap';
+const TEMPLATE_CONFIGMAP_SUFFIX = '-template';
+
+/** The ConfigMap that holds a LimaVM's template: `<vm>-template`, in the VM's namespace. */
+export function templateConfigMapName(vmName: string): string {
+  return `${vmName}${TEMPLATE_CONFIGMAP_SUFFIX}`;
+}
+
+/** The LimaVM whose template ConfigMap has this name, or undefined if the name is not one. */
+export function vmOfTemplateConfigMap(configMapName: string): string | undefined {
+  return configMapName.endsWith(TEMPLATE_CONFIGMAP_SUFFIX) ? configMapName.slice(0, -TEMPLATE_CONFIGMAP_SUFFIX.length) : undefined;
+}
 export const RESTART_REQUESTED_ANNOTATION = 'lima.rancherdesktop.io/restartRequested';
 export const RESET_REQUESTED_ANNOTATION = 'lima.rancherdesktop.io/resetRequested';
 export const ADOPT_ANNOTATION = 'lima.rancherdesktop.io/adopt';
@@ -54,7 +65,7 @@ export function dns1123LabelErrors(name: string): string[] {
   return out;
 }
 
-/** Problems with `name` as a Lima instance name (lima.md §1), empty when valid. */
+/** Problems with `name` as a Lima instance name (Lima's own rule for instance names), empty when valid. */
 export function limaInstanceNameErrors(name: string): string[] {
   const out: string[] = [];
   if (name.length > 76) out.push('must be no more than 76 characters to be a Lima instance name');

@@ -3,22 +3,20 @@
 // grace period, stop the actors leaf-first, close the gateway, close the store last.
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { APP_KIND, CORE_API_VERSION, DEFAULT_APP_NAMESPACE, LIMAVM_KIND, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
-import { createApi, defaultHooks } from '../admission/index.js';
+import { CORE_API_VERSION, DEFAULT_APP_NAMESPACE, NAMESPACE_KIND, isAlreadyExists } from '../api/index.js';
+import { createApi } from '../admission/index.js';
 import type { Api, TemplateValidator } from '../admission/types.js';
-import { limaVMParamsHook } from '../admission/hooks/limavm-params.js';
-import { appHooks } from '../admission/hooks/app-defaults.js';
-import { appBehavior, defaultAppConfig, type AppMsg } from '../actors/app/actor.js';
-import { loadK3sVersions } from '../actors/app/assets.js';
-import { choosePort } from '../actors/app/port.js';
-import { renderAppTemplateFor, sshPortFor } from '../actors/app/template.js';
-import { gcBehavior } from '../actors/gc.js';
-import { limaVMBehavior, type VmConfig } from '../actors/limavm/actor.js';
-import type { ShutdownReply, VmMsg } from '../actors/limavm/messages.js';
-import { namespaceBehavior, namespaceHooks } from '../actors/namespaces.js';
-import { ActorRegistry } from '../actors/registry.js';
-import { Router } from '../actors/router.js';
-import { kindSupervisor } from '../actors/supervisors.js';
+import {
+  admissionHooks,
+  choosePort,
+  defaultAppConfig,
+  sshPortFor,
+  startActors,
+  type ActorRegistry,
+  type AppMsg,
+  type VmConfig,
+  type VmMsg,
+} from '../actors/index.js';
 import { createLimaDriver, resolveLimactl } from '../lima/index.js';
 import type { LimaDriver } from '../lima/types.js';
 import type { Logger } from '../log.js';
@@ -91,17 +89,12 @@ export async function startCore(o: CoreOptions): Promise<Core> {
   log.info({ sshPort }, 'SSH port of the App VM');
   const appInstance = { instanceName: instance.name, index: instance.index, dockerSocket: paths.dockerSocket, sshPort, portClaims };
   const templateValidator: TemplateValidator = { validate: (n, t, signal) => driver.validate(n, t, signal ? { signal } : {}) };
-  const hooks = [
-    ...namespaceHooks(),
-    ...defaultHooks({ templateValidator }),
-    limaVMParamsHook(templateValidator),
-    ...appHooks({
-      host: liveHostInfo,
-      versions: loadK3sVersions(),
-      ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}),
-      template: { validator: templateValidator, render: (spec, port) => renderAppTemplateFor(appInstance, spec, port) },
-    }),
-  ];
+  const hooks = admissionHooks({
+    templateValidator,
+    instance: appInstance,
+    host: liveHostInfo,
+    ...(config.vmCpus !== undefined ? { defaultCpus: config.vmCpus } : {}),
+  });
   const api = createApi({ store, hooks, log: log.child({ component: 'admission' }) });
   const clientApi = createApi({ store, hooks, log: log.child({ component: 'admission' }), origin: 'client' });
   try {
@@ -115,9 +108,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
 
   const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
   const random = o.random ?? Math.random;
-  const vms = new ActorRegistry<VmMsg>();
-  const apps = new ActorRegistry<AppMsg>();
-  const vmCfg: VmConfig = {
+  const vmConfig: VmConfig = {
     stopGraceMs: config.stopGraceMs,
     deleteGraceMs: config.deleteGraceMs,
     crashLoop: config.crashLoop,
@@ -127,65 +118,19 @@ export async function startCore(o: CoreOptions): Promise<Core> {
     backoff: config.backoff,
     ...(config.watcherPollMs !== undefined ? { watcherPollMs: config.watcherPollMs } : {}),
   };
-  const vmDeps = { store, api, driver, registry: vms, cfg: vmCfg, random };
-
-  const generationOf = (kind: string) => (x: { namespace: string; name: string; uid: string }) => {
-    const obj = store.get(kind, x.namespace, x.name);
-    return obj && obj.metadata.uid === x.uid ? obj.metadata.generation : undefined;
-  };
-  const appSupervisor = kernel.spawn({
-    name: 'apps',
-    shutdownMs: 'infinity',
-    behavior: kindSupervisor({
-      registry: apps,
-      generationOf: generationOf(APP_KIND),
-      childSpec: (x, self) => ({
-        name: `app-${x.uid}`,
-        behavior: appBehavior(x.uid, x.name, {
-          store, api, registry: apps, random,
-          instance: appInstance,
-          cfg: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
-          vm: vmDeps,
-          onGone: (uid) => self.tell({ t: 'gone', uid }),
-          ...(o.faultPoint ? { faultPoint: o.faultPoint } : {}),
-        }),
-      }) as never,
-    }),
+  const actors = startActors(kernel, {
+    store, api, driver, random,
+    instance: appInstance,
+    vmConfig,
+    appConfig: { ...defaultAppConfig, childTeardownMs: config.childTeardownMs, backoff: config.backoff },
+    ...(o.faultPoint ? { faultPoint: o.faultPoint } : {}),
   });
-  const vmSupervisor = kernel.spawn({
-    name: 'limavms',
-    shutdownMs: 'infinity',
-    behavior: kindSupervisor({
-      registry: vms,
-      generationOf: generationOf(LIMAVM_KIND),
-      childSpec: (x, self) => ({
-        name: `limavm-${x.uid}`,
-        behavior: limaVMBehavior(x, { ...vmDeps, onGone: (uid) => self.tell({ t: 'gone', uid }) }),
-      }) as never,
-    }),
-  });
-  const gc = kernel.spawn({ name: 'gc', behavior: gcBehavior({ store, api }) });
-  const namespaces = kernel.spawn({ name: 'namespaces', behavior: namespaceBehavior({ store, api }) });
-  const router = new Router({ store, apps, vms, appSupervisor, vmSupervisor, namespaces, gc });
-  router.start();
-
-  async function stopVMs(graceMs: number) {
-    const replies = await Promise.allSettled(
-      vms.refs().map((ref) =>
-        kernel.ask<VmMsg, ShutdownReply>(ref, (reply) => ({ t: 'shutdown', graceMs, reply }), graceMs + 15_000),
-      ),
-    );
-    return {
-      vms: replies.length,
-      forced: replies.filter((r) => r.status === 'fulfilled' && r.value.forced).length,
-      failed: replies.filter((r) => r.status === 'rejected').length,
-    };
-  }
+  const { vms, apps, stopVMs } = actors;
 
   let closed: Promise<void> | undefined;
   function close(): Promise<void> {
     closed ??= (async () => {
-      router.stop();
+      actors.stop();
       await kernel.shutdown({ timeoutMs: 10_000 });
       store.close();
     })();

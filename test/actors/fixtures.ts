@@ -1,7 +1,7 @@
 // Plain-object builders for planner tests (no store, no driver).
 import type { App, Condition, ConfigMap, LimaVM } from '../../src/api/index.js';
 import type { DiskState } from '../../src/actors/limavm/disk.js';
-import type { PlanConfig, PlanInput, Runtime } from '../../src/actors/limavm/plan.js';
+import type { Phase, PlanConfig, PlanInput, RetryView, Runtime, WatcherView } from '../../src/actors/limavm/plan.js';
 
 export const UID = 'vm-uid-1';
 
@@ -46,8 +46,15 @@ export const cfg: PlanConfig = {
   adoptTimeoutMs: 10_000,
 };
 
-export function rt(over: Partial<Runtime> = {}): Runtime {
-  return { watcher: false, phase: 'none', degradedErrors: [], failures: [], ...over };
+/** A watcher that has reported `phase`. */
+export function watching(phase: Phase, degradedErrors: readonly string[] = [], since = 0): WatcherView {
+  return { phase, since, degradedErrors };
+}
+
+/** The actor's memory, with the retry record's fields given flat. */
+export function rt(over: Omit<Partial<Runtime>, 'retry'> & Partial<RetryView> = {}): Runtime {
+  const { failures = [], lastFailure, retryAt, failedStartCleanup = false, ...rest } = over;
+  return { ...rest, retry: { failures, lastFailure, retryAt, failedStartCleanup } };
 }
 
 export function input(over: Partial<PlanInput>): PlanInput {

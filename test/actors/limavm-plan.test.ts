@@ -1,7 +1,9 @@
 import test from 'ava';
+import { foldEvent, foldResult, type Memory } from '../../src/actors/limavm/fold.js';
 import { plan, type Action } from '../../src/actors/limavm/plan.js';
+import type { HostagentEvent } from '../../src/lima/types.js';
 import { Created, Running } from '../../src/actors/limavm/reasons.js';
-import { UID, cm, cond, createdVm, disk, input, onDisk, rt, vm } from './fixtures.js';
+import { UID, cm, cond, createdVm, disk, input, onDisk, rt, vm, watching } from './fixtures.js';
 
 const kind = (a: Action) => a.kind;
 
@@ -71,35 +73,35 @@ test('a stopped VM that should run goes Reconciling, then Starting, then starts'
 
 test('readiness comes only from the watcher: running event → Started with restartCount+1', (t) => {
   const starting = createdVm({ running: true }, [cond('Running', 'False', 'Starting', Running.Starting.message)]);
-  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.countStart === true && a.conditions?.[0]?.status === 'True');
   // Disk says Running but the watcher has not seen the running event: still Starting.
-  const b = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) }));
+  const b = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) }));
   t.is(b.kind, 'none');
 });
 
 test('a degraded boot is Running=True with the errors in the message', (t) => {
   const starting = createdVm({ running: true }, [cond('Running', 'False', 'Starting', Running.Starting.message)]);
-  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running', degradedErrors: ['port forward failed'] }) }));
+  const a = plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running', ['port forward failed']) }) }));
   t.true(a.kind === 'status' && a.conditions?.[0]?.status === 'True');
   if (a.kind === 'status') t.regex(a.conditions?.[0]?.message ?? '', /degraded: port forward failed/);
 });
 
 test('Started again does not count another start', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started', Running.Started.message)]);
-  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })).kind, 'none');
+  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })).kind, 'none');
 });
 
 test('spec.running=false stops a running VM gracefully', (t) => {
   const started = createdVm({ running: false }, [cond('Running', 'True', 'Started')]);
-  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'stop' },
   });
 });
 
 test('spec.running=false during a start aborts the start', (t) => {
   const starting = createdVm({ running: false }, [cond('Running', 'False', 'Starting')]);
-  t.is(kind(plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: true, phase: 'starting' }) }))), 'abortOp');
+  t.is(kind(plan(input({ vm: starting, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: watching('starting') }) }))), 'abortOp');
 });
 
 test('after a daemon restart a healthy live hostagent is adopted, a broken one is stopped', (t) => {
@@ -120,10 +122,10 @@ test('a Broken instance is left alone until Broken persists past the debounce', 
 test('a hostagent that exited on its own is cleaned up, then restarted after the backoff', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'False', 'Starting', 'the host agent exited unexpectedly; restarting in 1s')]);
   // QEMU outlived the hostagent: force-stop the leftover.
-  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), rt: rt({ watcher: true, phase: 'exited', failures: [999_000], retryAt: 1_001_000 }) })), {
+  t.deepEqual(plan(input({ vm: started, disk: onDisk({ status: 'Broken' }), rt: rt({ watcher: watching('exited'), failures: [999_000], retryAt: 1_001_000 }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'crash' },
   });
-  t.is(kind(plan(input({ vm: started, disk: onDisk(), rt: rt({ watcher: true, phase: 'exited', failures: [999_000], retryAt: 1_001_000 }) }))), 'stopWatcher');
+  t.is(kind(plan(input({ vm: started, disk: onDisk(), rt: rt({ watcher: watching('exited'), failures: [999_000], retryAt: 1_001_000 }) }))), 'stopWatcher');
   const a = plan(input({ vm: started, disk: onDisk(), rt: rt({ failures: [999_000], retryAt: 1_001_000 }) }));
   t.deepEqual(a, { kind: 'none', why: 'start backoff', requeueAfterMs: 1000 });
 });
@@ -150,18 +152,18 @@ test('restart annotation: status first, then the annotation goes, then stop for 
   const ann = { 'lima.rancherdesktop.io/restartRequested': '2026-01-01T00:00:00Z' };
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const withAnn = { ...started, metadata: { ...started.metadata, annotations: ann } };
-  const a = plan(input({ vm: withAnn, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: withAnn, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.fields?.restartNeeded === true);
   const flagged = { ...withAnn, status: { ...withAnn.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: flagged, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: flagged, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'removeAnnotation', key: 'lima.rancherdesktop.io/restartRequested',
   });
   const pending = { ...started, status: { ...started.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'restart' },
   });
   // While booting, the restart waits for the boot to finish.
-  t.is(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) })).kind, 'none');
+  t.is(plan(input({ vm: pending, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) })).kind, 'none');
 });
 
 test('restart of a stopped VM just clears the flag; it stays stopped', (t) => {
@@ -173,14 +175,14 @@ test('restart of a stopped VM just clears the flag; it stays stopped', (t) => {
 test('template edit while running: restartNeeded first, then lima.yaml is rewritten, OTRV deferred', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const newCm = cm('images: [{location: /y}]\n', '9');
-  const a = plan(input({ vm: started, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const a = plan(input({ vm: started, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) }));
   t.true(a.kind === 'status' && a.fields?.restartNeeded === true);
   const flagged = { ...started, status: { ...started.status, restartNeeded: true } };
-  t.deepEqual(plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'writeLimaYaml', text: 'images: [{location: /y}]\n',
   });
   // Disk now matches, restart pending: OTRV is not recorded yet; the restart proceeds.
-  const b = plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running', limaYaml: 'images: [{location: /y}]\n' }), rt: rt({ watcher: true, phase: 'running' }) }));
+  const b = plan(input({ vm: flagged, cm: newCm, disk: onDisk({ status: 'Running', limaYaml: 'images: [{location: /y}]\n' }), rt: rt({ watcher: watching('running') }) }));
   t.deepEqual(b, { kind: 'op', op: { kind: 'stop', graceMs: 30_000, purpose: 'restart' } });
 });
 
@@ -196,8 +198,8 @@ test('deletion: abort a start, stop gracefully with the request grace, delete, r
   const del = { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 7 };
   const v = createdVm({ running: true }, [cond('Running', 'False', 'Starting')]);
   const dv = { ...v, metadata: { ...v.metadata, ...del } };
-  t.is(kind(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: true, phase: 'starting' }) }))), 'abortOp');
-  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'starting' }) })), {
+  t.is(kind(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ op: { kind: 'start' }, watcher: watching('starting') }) }))), 'abortOp');
+  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('starting') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 7000, purpose: 'delete' },
   });
   t.deepEqual(plan(input({ vm: dv, disk: onDisk() })), { kind: 'op', op: { kind: 'deleteInstance', purpose: 'delete' } });
@@ -213,14 +215,14 @@ test('deletion never touches an instance this VM does not own', (t) => {
 test('deletion with grace 0 forces the stop', (t) => {
   const v = createdVm({ running: true }, [cond('Running', 'True', 'Started')]);
   const dv = { ...v, metadata: { ...v.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 } };
-  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: dv, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'delete' },
   });
 });
 
 test('reset: stop, delete the instance, then recreate from Pending', (t) => {
   const v = createdVm({ running: true }, [cond('Running', 'True', 'Started')], { resetNeeded: true });
-  t.deepEqual(plan(input({ vm: v, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })), {
+  t.deepEqual(plan(input({ vm: v, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })), {
     kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'reset' },
   });
   t.deepEqual(plan(input({ vm: v, disk: onDisk() })), { kind: 'op', op: { kind: 'deleteInstance', purpose: 'reset' } });
@@ -230,7 +232,44 @@ test('reset: stop, delete the instance, then recreate from Pending', (t) => {
 
 test('a steady running VM needs nothing', (t) => {
   const started = createdVm({ running: true }, [cond('Running', 'True', 'Started', Running.Started.message)]);
-  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: true, phase: 'running' }) })).kind, 'none');
+  t.is(plan(input({ vm: started, disk: onDisk({ status: 'Running' }), rt: rt({ watcher: watching('running') }) })).kind, 'none');
   const stopped = createdVm({ running: false }, [cond('Running', 'False', 'Stopped', Running.Stopped.message)]);
   t.is(plan(input({ vm: stopped, disk: onDisk() })).kind, 'none');
+});
+
+// The fold: what a result or a hostagent event changes (pure, like the planner).
+const memory = (over: Partial<Memory> = {}): Memory => ({
+  attempts: 0, failures: [], lastFailure: undefined, retryAt: undefined, attemptFailed: false, failedStartCleanup: false, watcher: undefined, ...over,
+});
+const foldCfg = { crashLoop: { max: 3, windowMs: 60_000 }, backoff: { minMs: 1_000, maxMs: 8_000, jitter: 0 } };
+const fctx = { vm: createdVm({ running: true }), now: 1_000_000, cfg: foldCfg, random: () => 0, hostagentAlive: false, simulator: false };
+
+test('fold: a failed create counts an attempt, arms the backoff and says so in Created', (t) => {
+  const f = foldResult(memory({ attempts: 1 }), { kind: 'create', template: 'x', cmResourceVersion: '5' }, { ok: false, error: new Error('download failed') }, fctx);
+  t.is(f.memory.attempts, 2);
+  t.true((f.memory.retryAt ?? 0) > fctx.now);
+  t.regex(f.status?.conditions?.[0]?.message ?? '', /download failed \(attempt 2; retrying in /);
+});
+
+test('fold: a failed start with no hostagent left stops the watcher and counts one failure', (t) => {
+  const f = foldResult(memory({ watcher: { phase: 'starting', degradedErrors: [] } }), { kind: 'start' }, { ok: false, error: new Error('boot failed') }, fctx);
+  t.true(f.stopWatcher);
+  t.is(f.memory.watcher, undefined);
+  t.deepEqual(f.memory.failures, [fctx.now]);
+  t.false(f.memory.failedStartCleanup);
+  t.is(f.status?.conditions?.[0]?.reason, Running.Starting.reason);
+  // The watcher saw the same attempt fail: it is not counted twice.
+  const again = foldEvent(f.memory, { type: 'processExit', pid: 42 } satisfies HostagentEvent, { ...fctx, stopping: false });
+  t.deepEqual(again.memory.failures, [fctx.now]);
+});
+
+test('fold: an exit the actor asked for is not a failure; an unexpected one is', (t) => {
+  const running = memory({ watcher: { phase: 'running', degradedErrors: [] } });
+  const ev = { type: 'processExit', pid: 42 } satisfies HostagentEvent;
+  const asked = foldEvent(running, ev, { ...fctx, stopping: true });
+  t.is(asked.memory.watcher?.phase, 'exited');
+  t.deepEqual(asked.memory.failures, []);
+  const crash = foldEvent(running, ev, { ...fctx, stopping: false });
+  t.deepEqual(crash.memory.failures, [fctx.now]);
+  t.regex(crash.memory.lastFailure ?? '', /exited unexpectedly/);
 });

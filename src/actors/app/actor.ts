@@ -11,23 +11,24 @@ import {
   controllerOf,
   isApiError,
   isBeingDeleted,
+  templateConfigMapName,
+  type ApiError,
   type App,
   type ConfigMap,
   type LimaVM,
   type Namespace,
 } from '../../api/index.js';
-import type { ActorContext, ActorRef, Behavior } from '../../supervisor/types.js';
+import type { ActorContext, Behavior, Result } from '../../supervisor/types.js';
 import { nextRetryDelay } from '../backoff.js';
 import { limaVMBehavior } from '../limavm/actor.js';
-import { apply, namespaceEmpty, ownedLeftovers } from './apply.js';
+import { failureText } from '../limavm/ops.js';
+import { ResourceChildren, reconciler, runtimeState } from '../reconciler.js';
+import { apply, namespaceEmpty, ownedLeftovers, runAppOp } from './apply.js';
 import type { AppActorDeps, AppMsg, AppState } from './config.js';
-import { appNamespace, planApp, type AppAction, type AppOp, type NameConflict } from './plan.js';
+import { appNamespace, planApp, type AppAction, type AppOp, type AppPlanInput, type AppStep, type NameConflict } from './plan.js';
 import { renderAppTemplate } from './template.js';
-import { templateConfigMapName } from '../limavm/plan.js';
 
 export { defaultAppConfig, type AppActorDeps, type AppConfig, type AppMsg } from './config.js';
-
-const MAX_STEPS = 25;
 
 export function appBehavior(uid: string, name: string, deps: AppActorDeps): Behavior<AppState, AppMsg> {
   const { store, registry } = deps;
@@ -49,7 +50,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
    * ownerReference carries the App's uid (the VM's, for its template). A foreign object with one
    * of these names is reported as a conflict while it blocks the App, and never touched.
    */
-  function observe(app: App, ns: string): {
+  function ownedObjects(app: App, ns: string): {
     vm: LimaVM | undefined; inputCM: ConfigMap | undefined; templateCM: ConfigMap | undefined; conflict: NameConflict | undefined;
   } {
     const appUid = app.metadata.uid;
@@ -77,94 +78,75 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     return { vm, inputCM, templateCM, conflict };
   }
 
-  function reconcile(s: AppState, ctx: ActorContext<AppMsg>): void {
-    if (s.gone) return;
-    ctx.timers.cancel('requeue');
-    let recorded = false;
-    for (let step = 0; step < MAX_STEPS; step++) {
-      let action: AppAction | undefined;
-      let app: App | undefined;
-      try {
-        app = readApp();
-        if (!app) {
-          gone(s, ctx);
-          return;
-        }
-        const ns = appNamespace(app);
-        const { vm, inputCM, templateCM, conflict } = observe(app, ns);
-        syncChild(s, ctx, vm);
-        const namespace = store.get(NAMESPACE_KIND, '', ns) as Namespace | undefined;
-        const deleting = app.metadata.deletionTimestamp !== undefined;
-        const owned = deleting ? ownedLeftovers(store, app, ns) : [];
-        const k8s = app.spec.kubernetes?.enabled === true;
-        const port = app.status?.kubernetesPort ?? 0;
-        const rendered = k8s && port === 0 ? undefined : render(s, app, port);
-        const childFailure = s.childFailure && vm && s.childFailure.uid === vm.metadata.uid && s.childFailure.generation === vm.metadata.generation
-          ? s.childFailure.message
-          : undefined;
-        // A failure belongs to the generation it happened at (a spec edit tries again at once), except while deleting.
-        if (s.stepFailure && !deleting && s.stepFailure.generation !== app.metadata.generation) s.stepFailure = undefined;
-        action = planApp({
-          app, namespace, vm, inputCM, templateCM, rendered,
-          ownedCount: owned.length,
-          namespaceEmpty: deleting ? namespaceEmpty(store, ns, app.metadata.uid) : false,
-          op: s.op,
-          now: ctx.now(),
-          childTeardownMs: deps.cfg.childTeardownMs,
-          ...(childFailure ? { childFailure } : {}),
-          ...(conflict && !deleting ? { conflict } : {}),
-          ...(s.stepFailure ? { stepFailure: s.stepFailure } : {}),
-          ...(s.createError !== undefined ? { createError: s.createError } : {}),
-          ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
-        });
-        if (action.kind === 'none') {
-          ctx.log.trace({ why: action.why }, 'reconcile: nothing to do');
-          if (action.requeueAfterMs !== undefined) ctx.timers.once('requeue', { t: 'reconcile', cause: action.why }, action.requeueAfterMs);
-          return;
-        }
-        ctx.log.debug({ action: action.kind }, 'reconcile step');
-        if (!apply(deps, s, ctx, app, action)) return;
-        if (s.stepFailure?.action === action.kind) s.stepFailure = undefined;
-        s.attempts = 0;
-      } catch (e) {
-        // Expected failures (a transient store error, a rejected write) become a condition and are
-        // retried with backoff; never logged and skipped.
-        if (!isApiError(e)) throw e;
-        const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-        const failed = action?.kind ?? 'read';
-        ctx.log.warn({ err: e.message, code: e.code, action: failed, retryInMs: delay }, 'App reconcile step failed; will retry');
-        s.stepFailure = {
-          action: failed,
-          generation: app?.metadata.generation ?? 0,
-          retryAt: ctx.now() + delay,
-          ...stepFailureText(failed, e.message, app ? appNamespace(app) : ''),
-        };
-        ctx.timers.once('requeue', { t: 'reconcile', cause: 'error' }, delay);
-        // Plan once more to write the failure as a condition; a second failure in this pass waits.
-        if (recorded || failed === 'status') return;
-        recorded = true;
-      }
-    }
-    ctx.timers.once('requeue', { t: 'reconcile', cause: 'unsettled' }, 1000);
+  /** Everything the planner needs besides the actor's memory and the time. */
+  type Observed = Omit<AppPlanInput, 'op' | 'now' | 'childFailure' | 'stepFailure' | 'createError' | 'retryAt'>;
+
+  /** The App read by the current pass, for the failure report of a step. */
+  let current: App | undefined;
+
+  function observe(s: AppState, ctx: ActorContext<AppMsg>): Observed | undefined {
+    current = undefined;
+    const app = readApp();
+    if (!app) return undefined;
+    current = app;
+    const ns = appNamespace(app);
+    const { vm, inputCM, templateCM, conflict } = ownedObjects(app, ns);
+    syncChild(s, ctx, vm);
+    const namespace = store.get(NAMESPACE_KIND, '', ns) as Namespace | undefined;
+    const deleting = app.metadata.deletionTimestamp !== undefined;
+    const owned = deleting ? ownedLeftovers(store, app, ns) : [];
+    const k8s = app.spec.kubernetes?.enabled === true;
+    const port = app.status?.kubernetesPort ?? 0;
+    const rendered = k8s && port === 0 ? undefined : render(s, app, port);
+    // A failure belongs to the generation it happened at (a spec edit tries again at once), except while deleting.
+    if (s.stepFailure && !deleting && s.stepFailure.generation !== app.metadata.generation) s.stepFailure = undefined;
+    return {
+      app, namespace, vm, inputCM, templateCM, rendered,
+      ownedCount: owned.length,
+      namespaceEmpty: deleting ? namespaceEmpty(store, ns, app.metadata.uid) : false,
+      childTeardownMs: deps.cfg.childTeardownMs,
+      ...(conflict && !deleting ? { conflict } : {}),
+    };
   }
 
-  function onOpDone(s: AppState, ctx: ActorContext<AppMsg>, msg: Extract<AppMsg, { t: 'opDone' }>): void {
-    if (msg.id !== s.opId) return;
-    s.op = undefined;
+  function plan(o: Observed, s: AppState, now: number): AppAction {
+    const childFailure = o.vm ? s.children.failure(o.vm.metadata.uid, o.vm.metadata.generation) : undefined;
+    return planApp({
+      ...o,
+      op: s.operation?.op,
+      now,
+      ...(childFailure ? { childFailure } : {}),
+      ...(s.stepFailure ? { stepFailure: s.stepFailure } : {}),
+      ...(s.createError !== undefined ? { createError: s.createError } : {}),
+      ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
+    });
+  }
+
+  function failed(s: AppState, ctx: ActorContext<AppMsg>, e: ApiError, action: AppAction | undefined, delay: number): boolean {
+    const failedStep = action?.kind ?? 'read';
+    ctx.log.warn({ err: e.message, code: e.code, action: failedStep, retryInMs: delay }, 'App reconcile step failed; will retry');
+    s.stepFailure = {
+      action: failedStep,
+      generation: current?.metadata.generation ?? 0,
+      retryAt: ctx.now() + delay,
+      ...stepFailureText(failedStep, e.message, current ? appNamespace(current) : ''),
+    };
+    // Plan once more to write the failure as a condition (unless writing the status is what failed).
+    return failedStep !== 'status';
+  }
+
+  /** Takes an operation's result into the App's memory (and its chosen port into its status). */
+  function fold(s: AppState, ctx: ActorContext<AppMsg>, op: AppOp, r: Result<unknown>): void {
     const app = readApp();
-    if (!app) {
-      gone(s, ctx);
-      return;
-    }
-    const r = msg.result;
-    if (msg.op.kind === 'choosePort' && r.ok) {
+    if (!app) return;
+    if (op.kind === 'choosePort' && r.ok) {
       const port = r.value as number;
       const fresh = clone(app);
       if (!fresh.status?.kubernetesPort) {
         store.updateStatus({ ...fresh, status: { ...(fresh.status ?? {}), kubernetesPort: port } });
         ctx.log.info({ port }, 'chose the Kubernetes API port');
       }
-    } else if (msg.op.kind === 'createVM') {
+    } else if (op.kind === 'createVM') {
       if (r.ok) {
         s.createError = undefined;
         s.retryAt = undefined;
@@ -173,25 +155,24 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
       } else {
         const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
         s.retryAt = ctx.now() + delay;
-        const text = r.error instanceof Error ? r.error.message : String(r.error);
+        const text = failureText(r.error);
         s.createError = `failed to create LimaVM "${APP_VM_NAME}": ${text}`;
         ctx.log.warn({ err: text, retryInMs: delay }, 'LimaVM create failed');
       }
     } else if (!r.ok) {
       const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-      const text = r.error instanceof Error ? r.error.message : String(r.error);
-      ctx.log.warn({ op: msg.op.kind, err: text, retryInMs: delay }, 'App operation failed');
+      const text = failureText(r.error);
+      ctx.log.warn({ op: op.kind, err: text, retryInMs: delay }, 'App operation failed');
       // Written as a condition at the current generation, so `rdd set` and waits fail fast.
       s.stepFailure = {
-        action: `op:${msg.op.kind}`,
+        action: `op:${op.kind}`,
         generation: app.metadata.generation,
         retryAt: ctx.now() + delay,
-        ...opFailureText(msg.op, r.error, text, appNamespace(app)),
+        ...opFailureText(op, r.error, text, appNamespace(app)),
       };
-    } else if (s.stepFailure?.action === `op:${msg.op.kind}`) {
+    } else if (s.stepFailure?.action === `op:${op.kind}`) {
       s.stepFailure = undefined;
     }
-    reconcile(s, ctx);
   }
 
   /**
@@ -201,77 +182,57 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
   function syncChild(s: AppState, ctx: ActorContext<AppMsg>, vm: LimaVM | undefined): void {
     if (!vm || s.children.has(vm.metadata.uid)) return;
     const vuid = vm.metadata.uid;
-    if (s.childFailure?.uid === vuid && s.childFailure.generation === vm.metadata.generation) return;
     const self = ctx.self;
-    const ref = ctx.spawn({
+    s.children.ensure(ctx, vuid, vm.metadata.generation, () => ({
       name: `limavm-${vuid}`,
       restart: 'permanent',
       behavior: limaVMBehavior(
         { namespace: vm.metadata.namespace ?? '', name: vm.metadata.name, uid: vuid },
         { ...deps.vm, onGone: (gUid) => self.tell({ t: 'childGone', uid: gUid }) },
       ),
-    });
-    ctx.watch(ref as ActorRef<never>);
-    s.children.set(vuid, ref);
+    }));
   }
 
-  function gone(s: AppState, ctx: ActorContext<AppMsg>): void {
-    if (s.gone) return;
-    s.gone = true;
-    registry.unregister(uid, ctx.self);
-    deps.onGone(uid, ctx.self);
+  /** The generation of the App's VM now, if it still has this uid. */
+  function vmGeneration(vmUid: string): number | undefined {
+    const app = readApp();
+    const vm = app ? store.get(LIMAVM_KIND, appNamespace(app), APP_VM_NAME) : undefined;
+    return vm?.metadata.uid === vmUid ? vm.metadata.generation : undefined;
   }
 
-  return {
-    init(ctx) {
-      registry.register(uid, ctx.self);
-      ctx.self.tell({ t: 'reconcile', cause: 'init' });
-      return { uid, opId: 0, attempts: 0, gone: false, children: new Map() };
+  return reconciler<AppState, Extract<AppMsg, { t: 'childGone' }>, Observed, AppStep, AppOp, unknown>({
+    uid,
+    registry,
+    backoff: deps.cfg.backoff,
+    random: deps.random,
+    onGone: deps.onGone,
+    init: () => ({ ...runtimeState<AppOp>(), uid, children: new ResourceChildren() }),
+    observe,
+    plan,
+    apply: (_s, ctx, o, a) => apply(deps, ctx, o.app, a),
+    run(_s, _ctx, op, signal) {
+      // Started in the pass that just read the App, so it exists.
+      const app = readApp();
+      return app ? runAppOp(deps, op, app, signal) : Promise.reject(new Error(`App "${name}" is gone`));
+    },
+    fold,
+    failed,
+    succeeded(s, a) {
+      if (s.stepFailure?.action === a.kind) s.stepFailure = undefined;
+      s.attempts = 0;
     },
     receive(s, msg, ctx) {
-      switch (msg.t) {
-        case 'changed':
-          registry.taken(uid);
-          reconcile(s, ctx);
-          break;
-        case 'reconcile':
-          reconcile(s, ctx);
-          break;
-        case 'opDone':
-          onOpDone(s, ctx, msg);
-          break;
-        case 'childGone': {
-          const ref = s.children.get(msg.uid);
-          if (ref) {
-            s.children.delete(msg.uid);
-            void ctx.stop(ref as ActorRef<never>, { reason: 'deleted' });
-          }
-          reconcile(s, ctx);
-          break;
-        }
-      }
-      return s;
+      s.children.stopGone(ctx, msg.uid);
+      return true;
     },
     onTerminated(s, ev, ctx) {
-      const entry = [...s.children].find(([, ref]) => ev.ref === (ref as unknown));
-      if (!entry) return s;
-      const [childUid] = entry;
-      s.children.delete(childUid);
-      if (typeof ev.reason === 'object') {
-        const app = readApp();
-        const vm = app ? store.get(LIMAVM_KIND, appNamespace(app), APP_VM_NAME) : undefined;
-        const err = ev.reason.error instanceof Error ? ev.reason.error.message : String(ev.reason.error);
-        const message = `the LimaVM actor failed repeatedly and was stopped: ${err}; edit the App or the LimaVM spec to try again`;
-        s.childFailure = { uid: childUid, generation: vm?.metadata.uid === childUid ? vm.metadata.generation : 0, message };
-        ctx.log.error({ child: ev.path, err }, 'VM actor exhausted its restart intensity');
-      }
-      reconcile(s, ctx);
-      return s;
+      const message = (err: string) => `the LimaVM actor failed repeatedly and was stopped: ${err}; edit the App or the LimaVM spec to try again`;
+      const child = s.children.terminated(ev, vmGeneration, message);
+      if (!child) return false;
+      if (child.error !== undefined) ctx.log.error({ child: ev.path, err: child.error }, 'VM actor exhausted its restart intensity');
+      return true;
     },
-    finalize(_s, _reason, _signal, ctx) {
-      registry.unregister(uid, ctx.self);
-    },
-  };
+  }).behavior;
 }
 
 /** The reason and message of a failed reconcile step, by what the step was doing. */

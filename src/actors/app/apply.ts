@@ -18,15 +18,15 @@ import {
   isAlreadyExists,
   isNotFound,
   ownedByFinalizer,
-  removeFinalizer,
   type App,
   type OwnerReference,
   type Resource,
 } from '../../api/index.js';
 import type { Store } from '../../store/types.js';
 import type { ActorContext } from '../../supervisor/types.js';
-import type { AppActorDeps, AppMsg, AppState } from './config.js';
-import { appNamespace, type AppAction, type AppOp } from './plan.js';
+import type { AppActorDeps, AppMsg } from './config.js';
+import { appNamespace, type AppOp, type AppStep } from './plan.js';
+import { dropFinalizer, releaseAndDelete } from '../writes.js';
 import { choosePort } from './port.js';
 import { preferredKubernetesPort } from './template.js';
 
@@ -67,26 +67,31 @@ function mine<T extends Resource>(store: Store, app: App, kind: string, ns: stri
   return o as T;
 }
 
+/** Deletes `kind ns/rd` if this App controls it, by uid precondition; one already gone is fine. */
+function deleteMine(deps: AppActorDeps, app: App, kind: string, ns: string): void {
+  try {
+    const o = mine(deps.store, app, kind, ns, APP_VM_NAME);
+    if (o) deps.api.sync.delete(kind, ns, APP_VM_NAME, { preconditions: { uid: o.metadata.uid } });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
 /** Performs one action; returns true to plan again at once. */
-export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, app: App, a: AppAction): boolean {
+export function apply(deps: AppActorDeps, ctx: ActorContext<AppMsg>, app: App, a: AppStep): boolean {
   const { store, api } = deps;
   const ns = appNamespace(app);
   switch (a.kind) {
-    case 'none':
-      return false;
     case 'addCleanupFinalizer': {
       const fresh = clone(app);
       addFinalizer(fresh, CLEANUP_FINALIZER);
       api.sync.update(fresh);
       return true;
     }
-    case 'removeCleanupFinalizer': {
-      const fresh = clone(app);
-      removeFinalizer(fresh, CLEANUP_FINALIZER);
-      api.sync.update(fresh);
+    case 'removeCleanupFinalizer':
+      dropFinalizer(api, app, CLEANUP_FINALIZER);
       ctx.log.info('cleanup finalizer removed; the App is gone');
       return true;
-    }
     case 'createNamespace':
       try {
         api.sync.create({
@@ -98,9 +103,6 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
         if (!isAlreadyExists(e)) throw e;
       }
       return true;
-    case 'op':
-      startOp(deps, s, ctx, a.op, app);
-      return false;
     case 'ensureInputConfigMap': {
       const existing = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
       if (existing) {
@@ -117,12 +119,7 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
       return true;
     }
     case 'deleteInputConfigMap':
-      try {
-        const cm = mine(store, app, CONFIGMAP_KIND, ns, APP_VM_NAME);
-        if (cm) api.sync.delete(CONFIGMAP_KIND, ns, APP_VM_NAME, { preconditions: { uid: cm.metadata.uid } });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      deleteMine(deps, app, CONFIGMAP_KIND, ns);
       return true;
     case 'setVMRunning': {
       const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
@@ -131,35 +128,15 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
     }
     case 'releaseVM': {
       const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
-      if (!vm) return true;
-      const fresh = clone(vm);
-      removeFinalizer(fresh, OWNED_BY_APP);
-      api.sync.update(fresh);
-      ctx.log.info('released the owned-by-App finalizer of the LimaVM');
+      if (vm && dropFinalizer(api, vm, OWNED_BY_APP)) ctx.log.info('released the owned-by-App finalizer of the LimaVM');
       return true;
     }
     case 'deleteVM':
-      try {
-        const vm = mine(store, app, LIMAVM_KIND, ns, APP_VM_NAME);
-        if (vm) api.sync.delete(LIMAVM_KIND, ns, APP_VM_NAME, { preconditions: { uid: vm.metadata.uid } });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      deleteMine(deps, app, LIMAVM_KIND, ns);
       ctx.log.info('requested deletion of the LimaVM');
       return true;
     case 'deleteOwned':
-      for (const o of ownedLeftovers(store, app, ns)) {
-        try {
-          if (o.metadata.finalizers?.includes(OWNED_BY_APP)) {
-            const fresh = clone(o);
-            removeFinalizer(fresh, OWNED_BY_APP);
-            api.sync.update(fresh);
-          }
-          api.sync.delete(o.kind, o.metadata.namespace ?? '', o.metadata.name);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
+      for (const o of ownedLeftovers(store, app, ns)) releaseAndDelete(api, o, OWNED_BY_APP);
       return true;
     case 'releaseNamespace': {
       const nsObj = clone(store.mustGet(NAMESPACE_KIND, '', a.name));
@@ -188,28 +165,21 @@ export function apply(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>
   }
 }
 
-function startOp(deps: AppActorDeps, s: AppState, ctx: ActorContext<AppMsg>, op: AppOp, app: App): void {
+/** The work of one App operation, run outside the actor's handler. */
+export function runAppOp(deps: AppActorDeps, op: AppOp, app: App, signal: AbortSignal): Promise<unknown> {
   const { api } = deps;
-  s.opId += 1;
-  const id = s.opId;
-  s.op = op;
   const ns = appNamespace(app);
-  let p: Promise<unknown>;
   switch (op.kind) {
     case 'choosePort':
-      p = choosePort(preferredKubernetesPort(deps.instance.index), { claims: deps.instance.portClaims, purpose: 'kubernetes' });
-      break;
+      return choosePort(preferredKubernetesPort(deps.instance.index), { claims: deps.instance.portClaims, purpose: 'kubernetes' });
     case 'createVM':
-      p = api.create({
+      return api.create({
         apiVersion: LIMAVM_API_VERSION,
         kind: LIMAVM_KIND,
         metadata: { name: APP_VM_NAME, namespace: ns, finalizers: [OWNED_BY_APP], ownerReferences: [ownerRef(app)] },
         spec: { templateRef: { name: APP_VM_NAME, namespace: ns }, running: app.spec.running },
-      }, { signal: ctx.signal });
-      break;
+      }, { signal });
     case 'syncTemplate':
-      p = api.patch(CONFIGMAP_KIND, ns, op.configMap, { data: { template: op.template } }, { signal: ctx.signal });
-      break;
+      return api.patch(CONFIGMAP_KIND, ns, op.configMap, { data: { template: op.template } }, { signal });
   }
-  ctx.pipeToSelf(p, (result) => ({ t: 'opDone', id, op, result }));
 }

@@ -1,18 +1,17 @@
 // What an App actor is made of: its messages, settings, dependencies and in-memory state.
 import type { Api } from '../../admission/types.js';
 import type { Store } from '../../store/types.js';
-import type { ActorRef, Result } from '../../supervisor/types.js';
+import type { ActorRef } from '../../supervisor/types.js';
 import type { RequeueBackoff } from '../backoff.js';
 import type { ActorRegistry } from '../registry.js';
-import type { VmActorDeps } from '../limavm/actor.js';
-import type { VmMsg } from '../limavm/messages.js';
+import type { ReconcileMsg, ResourceChildren, RuntimeState } from '../reconciler.js';
+import type { VmActorDeps } from '../limavm/config.js';
 import type { AppOp } from './plan.js';
 import type { InstanceValues } from './template.js';
 
 export type AppMsg =
-  | { readonly t: 'changed' }
-  | { readonly t: 'reconcile'; readonly cause: string }
-  | { readonly t: 'opDone'; readonly id: number; readonly op: AppOp; readonly result: Result<unknown> }
+  | ReconcileMsg<AppOp, unknown>
+  /** The object of a VM child is gone: stop that child. */
   | { readonly t: 'childGone'; readonly uid: string };
 
 export interface AppConfig {
@@ -40,19 +39,14 @@ export interface AppActorDeps {
   readonly faultPoint?: (name: string) => void;
 }
 
-export interface AppState {
+export interface AppState extends RuntimeState<AppOp> {
   readonly uid: string;
-  op?: AppOp;
-  opId: number;
   /** The VM actors this App spawned, by VM uid (an old `rd` may still be tearing down beside a new one). */
-  readonly children: Map<string, ActorRef<VmMsg>>;
-  childFailure?: { readonly uid: string; readonly generation: number; readonly message: string };
+  readonly children: ResourceChildren;
   createError?: string;
   /** The last failed step; written as a condition and retried at retryAt. */
   stepFailure?: { readonly action: string; readonly generation: number; readonly reason: string; readonly message: string; readonly retryAt: number };
   retryAt?: number;
-  attempts: number;
-  gone: boolean;
   /** The last rendered template and the inputs it came from: every pass needs it, few change it. */
   rendered?: { readonly key: string; readonly text: string };
 }

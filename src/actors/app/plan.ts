@@ -1,5 +1,6 @@
 // The App planner: one next action from (App, its namespace, VM `rd`, the ConfigMaps, the rendered
-// template, now). Pure; the App actor performs the action and plans again (rdd-anchor.md §3.4, §2.5A).
+// template, now). Pure; the App actor performs the action and plans again (docs/controllers.md,
+// "Reconcile order (live App)" and "Deletion (A3, A4, A6)").
 import { isDeepStrictEqual } from 'node:util';
 import {
   APP_VM_NAME,
@@ -18,6 +19,7 @@ import {
   type LimaVM,
   type Namespace,
 } from '../../api/index.js';
+import { none, type RuntimeAction } from '../reconciler.js';
 import { computeSettled, mirrorConditions } from './settled.js';
 
 export type AppOp =
@@ -25,12 +27,11 @@ export type AppOp =
   | { readonly kind: 'createVM'; readonly template: string }
   | { readonly kind: 'syncTemplate'; readonly template: string; readonly configMap: string };
 
-export type AppAction =
-  | { readonly kind: 'none'; readonly why: string; readonly requeueAfterMs?: number }
+/** The App's own steps; the runtime performs the rest of AppAction (none, op). */
+export type AppStep =
   | { readonly kind: 'addCleanupFinalizer' }
   | { readonly kind: 'removeCleanupFinalizer' }
   | { readonly kind: 'createNamespace'; readonly name: string }
-  | { readonly kind: 'op'; readonly op: AppOp }
   | { readonly kind: 'ensureInputConfigMap'; readonly template: string }
   | { readonly kind: 'deleteInputConfigMap' }
   | { readonly kind: 'setVMRunning'; readonly running: boolean }
@@ -41,6 +42,8 @@ export type AppAction =
   /** Keep a namespace the App made but others now use: drop the App's owner reference, so nothing cascades into it. */
   | { readonly kind: 'releaseNamespace'; readonly name: string }
   | { readonly kind: 'status'; readonly why: string; readonly conditions: Condition[]; readonly kubernetesPort?: number };
+
+export type AppAction = AppStep | RuntimeAction<AppOp>;
 
 export interface AppPlanInput {
   readonly app: App;
@@ -102,8 +105,6 @@ export function teardownCause(message: string): string {
 }
 
 const OWNED_BY_APP = ownedByFinalizer('App');
-const none = (why: string, requeueAfterMs?: number): AppAction =>
-  requeueAfterMs === undefined ? { kind: 'none', why } : { kind: 'none', why, requeueAfterMs };
 
 export function appNamespace(app: App): string {
   return app.spec.namespace || DEFAULT_APP_NAMESPACE;

@@ -1,4 +1,5 @@
-// Mirroring the LimaVM's conditions onto the App, and the Settled decision (rdd-anchor.md §3.2-§3.3),
+// Mirroring the LimaVM's conditions onto the App, and the Settled decision (docs/controllers.md,
+// "Mirroring and Settled (A2)"),
 // as pure functions of plain objects.
 import {
   findCondition,

@@ -5,25 +5,23 @@ import {
   CONFIGMAP_KIND,
   LIMAVM_KIND,
   clone,
-  isNotFound,
   ownedByFinalizer,
-  removeFinalizer,
   setControllerReference,
+  templateConfigMapName,
   type LimaVM,
 } from '../../api/index.js';
 import type { Ctx, Kit, VmState } from './config.js';
 import { lastHostagentPhase, removeSentinel, writeLimaYaml, writeOwnerMarker, type DiskState } from './disk.js';
-import { resetFailures, startOp, startWatcher, stopWatcher, writeStatus } from './effects.js';
-import { templateConfigMapName, type Action } from './plan.js';
+import { dropFinalizer, releaseAndDelete } from '../writes.js';
+import { resetFailures, startWatcher, stopWatcher, writeStatus } from './effects.js';
+import type { VmStep } from './plan.js';
 import { Created } from './reasons.js';
 
 /** Returns true when planning should continue at once (the step finished synchronously). */
-export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState, a: Action): boolean {
+export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState, a: VmStep): boolean {
   const { store, api, driver } = k.deps;
   const { id } = k;
   switch (a.kind) {
-    case 'none':
-      return false;
     case 'status':
       if (a.fields?.restartNeeded === true) resetFailures(s);
       writeStatus(store, vm, a, ctx.now());
@@ -31,13 +29,10 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
     case 'removeAnnotation':
       api.sync.patch(LIMAVM_KIND, id.namespace, id.name, { metadata: { annotations: { [a.key]: null } } });
       return true;
-    case 'removeCleanupFinalizer': {
-      const fresh = clone(vm);
-      removeFinalizer(fresh, CLEANUP_FINALIZER);
-      api.sync.update(fresh);
+    case 'removeCleanupFinalizer':
+      dropFinalizer(api, vm, CLEANUP_FINALIZER);
       ctx.log.info('cleanup finalizer removed; the LimaVM is gone');
       return true;
-    }
     case 'ownTemplateConfigMap': {
       const fresh = clone(store.mustGet(CONFIGMAP_KIND, id.namespace, templateConfigMapName(id.name)));
       setControllerReference(fresh, vm);
@@ -47,20 +42,13 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
     case 'deleteOwned':
       deleteOwned(k, ctx);
       return true;
-    case 'op':
-      startOp(k, s, ctx, a.op);
-      return false;
-    case 'abortOp':
-      ctx.log.info({ op: s.op?.kind, why: a.why }, 'aborting operation');
-      s.opAbort?.abort(new Error(a.why));
-      return false;
     case 'adopt': {
       const last = lastHostagentPhase(disk.dir);
       ctx.log.info({ dir: disk.dir, phase: last.phase }, 'found a live hostagent from before; adopting it');
-      startWatcher(k, s, ctx, 0);
+      const w = startWatcher(k, s, ctx, 0);
       // The watcher replays the run's events from the start; begin from where they end.
-      s.phase = last.phase;
-      s.degradedErrors = last.errors;
+      w.phase = last.phase;
+      w.degradedErrors = last.errors;
       return true;
     }
     case 'stopWatcher':
@@ -89,16 +77,7 @@ function deleteOwned(k: Kit, ctx: Ctx): void {
   const { store, api } = k.deps;
   const fin = ownedByFinalizer(LIMAVM_KIND);
   for (const o of store.listOwnedBy(k.id.uid)) {
-    try {
-      if (o.metadata.finalizers?.includes(fin)) {
-        const fresh = clone(o);
-        removeFinalizer(fresh, fin);
-        api.sync.update(fresh);
-      }
-      if (!o.metadata.deletionTimestamp) api.sync.delete(o.kind, o.metadata.namespace ?? '', o.metadata.name);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    releaseAndDelete(api, o, fin);
     ctx.log.info({ kind: o.kind, name: o.metadata.name }, 'deleted owned object');
   }
 }

@@ -7,6 +7,7 @@ import type { LimaDriver } from '../../lima/types.js';
 import type { Store } from '../../store/types.js';
 import type { ActorContext, ActorRef } from '../../supervisor/types.js';
 import type { RequeueBackoff } from '../backoff.js';
+import type { RuntimeState } from '../reconciler.js';
 import type { ActorRegistry } from '../registry.js';
 import type { VmMsg } from './messages.js';
 import type { OpRequest, Phase, PlanConfig } from './plan.js';
@@ -53,27 +54,42 @@ export interface ShutdownState {
   stopped: boolean;
 }
 
-export interface VmState {
-  readonly id: VmIdentity;
-  op?: OpRequest;
-  opId: number;
-  opAbort?: AbortController;
-  watcher?: ActorRef<never>;
-  watcherGen: number;
-  watcherSince?: number;
+/** The hostagent watcher child and what it has reported. */
+export interface Watcher {
+  readonly ref: ActorRef<never>;
+  /** Which watcher: events of an older one are dropped. */
+  readonly gen: number;
+  /** When it started (adoption gives up after cfg.adoptTimeoutMs without news). */
+  readonly since: number;
   phase: Phase;
   degradedErrors: readonly string[];
-  failures: number[];
-  failuresGeneration?: number;
-  lastFailure?: string;
+}
+
+/** Failure bookkeeping: the crash-loop window and the backoff before the next attempt. */
+export interface Retry {
+  /** Times of start failures and unexpected hostagent exits, for the crash-loop limit. */
+  failures: readonly number[];
+  /** The VM generation the failures were counted at (a spec edit gives a fresh budget). */
+  generation: number | undefined;
+  lastFailure: string | undefined;
+  /** No start/create/teardown attempt before this time. */
+  retryAt: number | undefined;
   /** This start attempt already counted as a failure (the watcher and the start result both see it). */
   attemptFailed: boolean;
+  /** A start failed while its hostagent lives on (e.g. boot timeout): stop it before retrying. */
   failedStartCleanup: boolean;
-  retryAt?: number;
-  brokenSince?: number;
-  attempts: number;
-  shutdown?: ShutdownState;
-  gone: boolean;
+}
+
+export interface VmState extends RuntimeState<OpRequest> {
+  readonly id: VmIdentity;
+  /** The watcher, or undefined when none runs. */
+  watcher: Watcher | undefined;
+  /** The generation of the last watcher started. */
+  watcherGen: number;
+  retry: Retry;
+  /** When the disk first showed Broken in the current run of observations. */
+  brokenSince: number | undefined;
+  shutdown: ShutdownState | undefined;
 }
 
 export type Ctx = ActorContext<VmMsg>;
@@ -84,8 +100,4 @@ export interface Kit {
   readonly deps: VmActorDeps;
   /** The VM object, if it still exists with this actor's uid. */
   readVm(): LimaVM | undefined;
-  /** Plans and acts until nothing is left to do (level-triggered). */
-  reconcile(s: VmState, ctx: Ctx): void;
-  /** The object is gone: stop watching and let the parent stop this actor. */
-  gone(s: VmState, ctx: Ctx): void;
 }

@@ -1,6 +1,6 @@
 // Messages a LimaVM actor handles.
 import type { HostagentEvent, StartOutcome, StopOutcome } from '../../lima/types.js';
-import type { Result } from '../../supervisor/types.js';
+import type { ReconcileMsg } from '../reconciler.js';
 import type { OpRequest } from './plan.js';
 
 export type OpOutcome =
@@ -16,11 +16,7 @@ export interface ShutdownReply {
 }
 
 export type VmMsg =
-  /** The store says the VM (or its template ConfigMap) changed. Coalesced by the registry. */
-  | { readonly t: 'changed' }
-  /** A timer fired (backoff, requeue). */
-  | { readonly t: 'reconcile'; readonly cause: string }
-  | { readonly t: 'opDone'; readonly id: number; readonly op: OpRequest; readonly result: Result<OpOutcome> }
+  | ReconcileMsg<OpRequest, OpOutcome>
   /** From the watcher child; `gen` identifies which watcher (older ones are ignored). */
   | { readonly t: 'hostagent'; readonly gen: number; readonly ev: HostagentEvent }
   /** Daemon shutdown: stop the hostagent gracefully within graceMs, then reply. */

@@ -1,22 +1,23 @@
 // What a LimaVM actor does when something comes back: an operation's result, a hostagent event,
 // or the daemon's shutdown request. Results become conditions and backoff; then it plans again.
-import type { Ctx, Kit, VmState } from './config.js';
+import type { LimaVM } from '../../api/index.js';
+import type { Result } from '../../supervisor/types.js';
+import type { Ctx, Kit, ShutdownState, VmState } from './config.js';
 import { observeDisk } from './disk.js';
-import { recordFailure, startOp, stopWatcher, teardownFailed, writeStatus } from './effects.js';
-import type { VmMsg } from './messages.js';
+import { stopWatcher, writeStatus } from './effects.js';
+import * as fold from './fold.js';
+import type { OpOutcome, VmMsg } from './messages.js';
 import { failureText, isCancelled } from './ops.js';
-import { Created, Running } from './reasons.js';
-import { nextRetryDelay, seconds } from '../backoff.js';
+import type { OpRequest } from './plan.js';
 
-export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 'opDone' }>): void {
-  if (msg.id !== s.opId || !s.op) return; // a late completion of an operation we no longer track
+/** Starts an operation through the runtime (the daemon's shutdown stop). */
+export type StartOp = (s: VmState, ctx: Ctx, op: OpRequest) => void;
+
+/** Takes an operation's result into the actor's memory and the VM's status; the runtime plans again. */
+export function onResult(k: Kit, start: StartOp, s: VmState, ctx: Ctx, op: OpRequest, r: Result<OpOutcome>): void {
   const { store, driver, cfg } = k.deps;
-  const op = s.op;
-  s.op = undefined;
-  s.opAbort = undefined;
   const vm = k.readVm();
   const now = ctx.now();
-  const r = msg.result;
   const cancelled = !r.ok && isCancelled(r.error);
   if (!r.ok && !cancelled) ctx.log.warn({ op: op.kind, err: failureText(r.error) }, 'operation failed');
   else ctx.log.info({ op: op.kind, cancelled }, 'operation finished');
@@ -28,132 +29,78 @@ export function onOpDone(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 
       if (vm && r.ok) {
         writeStatus(store, vm, { conditions: [{ type: 'Running', status: 'False', reason: 'Stopped', message: 'Lima instance stopped because the daemon shut down', observedGeneration: vm.metadata.generation }] }, now);
       }
-      finishShutdown(k, s);
+      finishShutdown(k, s.shutdown);
     } else {
-      beginShutdownStop(k, s, ctx);
+      beginShutdownStop(k, start, s, ctx);
     }
     return;
   }
-  if (!vm) {
-    k.gone(s, ctx);
-    return;
-  }
-  if (cancelled) {
-    k.reconcile(s, ctx);
-    return;
-  }
-  switch (op.kind) {
-    case 'create':
-      if (r.ok) {
-        s.attempts = 0;
-        s.retryAt = undefined;
-        // Which Lima made it is always visible: the simulator says so in the message.
-        const via = driver.binary.kind === 'simulator' ? ' (by the bundled Lima simulator)' : '';
-        writeStatus(store, vm, {
-          conditions: [{ type: 'Created', status: 'True', reason: Created.Created.reason, message: `${Created.Created.message}${via}`, observedGeneration: vm.metadata.generation }],
-          fields: { observedTemplateResourceVersion: op.cmResourceVersion },
-        }, now);
-      } else {
-        const delay = nextRetryDelay(s, cfg.backoff, k.deps.random);
-        s.retryAt = now + delay;
-        writeStatus(store, vm, {
-          conditions: [{
-            type: 'Created', status: 'False', reason: Created.CreateFailed,
-            message: `${failureText(r.error)} (attempt ${s.attempts}; retrying in ${seconds(delay)})`,
-            observedGeneration: vm.metadata.generation,
-          }],
-        }, now);
-      }
-      break;
-    case 'start':
-      if (r.ok) {
-        if (r.value.kind === 'started' && r.value.outcome.kind === 'degraded') s.degradedErrors = r.value.outcome.errors;
-      } else if (s.phase !== 'running') {
-        const disk = observeDisk(driver, k.id.name);
-        s.failedStartCleanup = disk.status === 'Running' || disk.status === 'Broken';
-        // The start is over and left no live hostagent. A watcher that never saw its pid (killed
-        // before it wrote ha.pid) would wait out the adoption timeout: stop it, so the retry runs
-        // after the delay the status announces.
-        if (!s.failedStartCleanup) stopWatcher(s, ctx);
-        recordFailure(k, s, ctx, vm, `start failed: ${failureText(r.error)}`);
-      }
-      break;
-    case 'stop':
-      if (r.ok) {
-        stopWatcher(s, ctx);
-        s.attempts = 0;
-        if (op.purpose === 'failedStart') s.failedStartCleanup = false;
-        if (r.value.kind === 'stopped' && r.value.outcome.forced) {
-          ctx.log.warn({ purpose: op.purpose, reason: r.value.outcome.reason }, 'graceful stop failed; the instance was force-stopped');
-        }
-        const c = op.purpose === 'stop' ? Running.StoppedOk : op.purpose === 'restart' ? Running.StoppedForRestart : undefined;
-        if (c) {
-          writeStatus(store, vm, {
-            conditions: [{ type: 'Running', status: 'False', ...c, observedGeneration: vm.metadata.generation }],
-            ...(op.purpose === 'restart' ? { fields: { restartNeeded: false } } : {}),
-          }, now);
-        }
-      } else {
-        teardownFailed(k, s, ctx, vm, op, r.error);
-      }
-      break;
-    case 'deleteInstance':
-      if (!r.ok) teardownFailed(k, s, ctx, vm, op, r.error);
-      else s.attempts = 0;
-      break;
-  }
-  k.reconcile(s, ctx);
+  if (!vm || cancelled) return; // the next pass sees the object gone, or plans again
+  const hostagentAlive = op.kind === 'start' && !r.ok && aliveOnDisk(k);
+  perform(k, s, ctx, vm, fold.foldResult(memoryOf(s), op, r, {
+    vm, now, cfg, random: k.deps.random, hostagentAlive, simulator: driver.binary.kind === 'simulator',
+  }));
 }
 
-export function onHostagent(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 'hostagent' }>): void {
-  if (msg.gen !== s.watcherGen || !s.watcher) return;
-  const ev = msg.ev;
-  const before = s.phase;
-  switch (ev.type) {
-    case 'starting':
-      if (s.phase !== 'running') s.phase = 'starting';
-      break;
-    case 'running':
-      s.phase = 'running';
-      s.degradedErrors = ev.degraded ? ev.errors : [];
-      break;
-    case 'exiting':
-    case 'processExit':
-      s.phase = 'exited';
-      break;
-    case 'malformed':
-      ctx.log.warn({ line: ev.line.slice(0, 200) }, 'hostagent event stream has a malformed line');
-      return;
+/** An event of the current watcher; false (nothing to plan) for an older watcher's. */
+export function onHostagent(k: Kit, s: VmState, ctx: Ctx, msg: Extract<VmMsg, { t: 'hostagent' }>): boolean {
+  if (!s.watcher || msg.gen !== s.watcher.gen) return false;
+  const vm = k.readVm();
+  const op = s.operation?.op;
+  // During the daemon's shutdown, or while a stop or delete of ours runs, an exit is expected.
+  const stopping = op?.kind === 'stop' || op?.kind === 'deleteInstance' || s.shutdown !== undefined;
+  const f = fold.foldEvent(memoryOf(s), msg.ev, { vm, now: ctx.now(), cfg: k.deps.cfg, random: k.deps.random, stopping });
+  if (msg.ev.type === 'malformed') {
+    perform(k, s, ctx, vm, f);
+    return false;
   }
-  ctx.log.debug({ event: ev.type, phase: s.phase }, 'hostagent event');
-  if (s.phase === 'exited' && before !== 'exited' && !s.shutdown) {
-    const vm = k.readVm();
-    const stopping = s.op?.kind === 'stop' || s.op?.kind === 'deleteInstance';
-    if (vm && vm.spec.running && !vm.metadata.deletionTimestamp && !stopping && !vm.status?.restartNeeded && !vm.status?.resetNeeded) {
-      s.failedStartCleanup = false;
-      const errs = ev.type === 'exiting' && ev.errors.length > 0 ? `: ${ev.errors.join('; ')}` : '';
-      recordFailure(k, s, ctx, vm, `the host agent exited unexpectedly${errs}`);
-    }
+  ctx.log.debug({ event: msg.ev.type, phase: f.memory.watcher?.phase }, 'hostagent event');
+  perform(k, s, ctx, vm, f);
+  return true;
+}
+
+function aliveOnDisk(k: Kit): boolean {
+  const disk = observeDisk(k.deps.driver, k.id.name);
+  return disk.status === 'Running' || disk.status === 'Broken';
+}
+
+function memoryOf(s: VmState): fold.Memory {
+  const { failures, lastFailure, retryAt, attemptFailed, failedStartCleanup } = s.retry;
+  const watcher = s.watcher && { phase: s.watcher.phase, degradedErrors: s.watcher.degradedErrors };
+  return { attempts: s.attempts, failures, lastFailure, retryAt, attemptFailed, failedStartCleanup, watcher };
+}
+
+/** Performs a fold: the new memory, its log lines, the watcher stop, the status write, the requeue. */
+function perform(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM | undefined, f: fold.Folded): void {
+  const { attempts, watcher, ...retry } = f.memory;
+  s.attempts = attempts;
+  s.retry = { ...s.retry, ...retry };
+  if (f.stopWatcher || !watcher) stopWatcher(s, ctx);
+  else if (s.watcher) {
+    s.watcher.phase = watcher.phase;
+    s.watcher.degradedErrors = watcher.degradedErrors;
   }
-  k.reconcile(s, ctx);
+  for (const l of f.log) ctx.log[l.level](l.fields, l.msg);
+  if (f.status && vm) writeStatus(k.deps.store, vm, f.status, ctx.now());
+  if (f.requeueAfterMs !== undefined) ctx.timers.once('requeue', { t: 'reconcile', cause: 'backoff' }, f.requeueAfterMs);
 }
 
 /** Daemon shutdown: abort what runs, then stop a live hostagent gracefully within the grace. */
-export function beginShutdownStop(k: Kit, s: VmState, ctx: Ctx): void {
-  const sd = s.shutdown!;
-  if (s.op) {
-    if (s.op.kind !== 'stop') s.opAbort?.abort(new Error('daemon shutdown'));
+export function beginShutdownStop(k: Kit, start: StartOp, s: VmState, ctx: Ctx): void {
+  const sd = s.shutdown;
+  if (!sd) return;
+  if (s.operation) {
+    if (s.operation.op.kind !== 'stop') s.operation.abort.abort(new Error('daemon shutdown'));
     return; // continue when the operation reports back
   }
   const disk = observeDisk(k.deps.driver, k.id.name);
   if (disk.status === 'Running' || disk.status === 'Broken') {
-    startOp(k, s, ctx, { kind: 'stop', graceMs: sd.graceMs, purpose: 'shutdown' });
+    start(s, ctx, { kind: 'stop', graceMs: sd.graceMs, purpose: 'shutdown' });
     return;
   }
-  finishShutdown(k, s);
+  finishShutdown(k, sd);
 }
 
-function finishShutdown(k: Kit, s: VmState): void {
-  const sd = s.shutdown!;
+function finishShutdown(k: Kit, sd: ShutdownState): void {
   for (const reply of sd.replies.splice(0)) reply({ name: k.id.name, forced: sd.forced, stopped: sd.stopped });
 }

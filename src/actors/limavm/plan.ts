@@ -11,16 +11,18 @@ import {
   findCondition,
   hasFinalizer,
   isBeingDeleted,
+  templateConfigMapName,
   type ConditionInput,
   type ConfigMap,
   type LimaVM,
   type LimaVMStatus,
 } from '../../api/index.js';
+import { none, type RuntimeAction } from '../reconciler.js';
 import type { DiskState } from './disk.js';
 import { Created, Running, instanceExistsMessage, degradedMessage } from './reasons.js';
 
 /** What the hostagent watcher has told the actor. 'unknown': watching, nothing reported yet. */
-export type Phase = 'none' | 'unknown' | 'starting' | 'running' | 'exited';
+export type Phase = 'unknown' | 'starting' | 'running' | 'exited';
 
 export type StopPurpose = 'stop' | 'restart' | 'reset' | 'delete' | 'orphan' | 'crash' | 'failedStart' | 'shutdown';
 
@@ -32,22 +34,35 @@ export type OpRequest =
 
 export type OpKind = OpRequest['kind'];
 
-export interface Runtime {
-  readonly op?: OpRequest;
-  readonly watcher: boolean;
+/** The watcher as the planner sees it (no watcher: undefined). */
+export interface WatcherView {
   readonly phase: Phase;
-  /** When the current watcher started (adoption gives up after cfg.adoptTimeoutMs without news). */
-  readonly watcherSince?: number;
+  /** When it started (adoption gives up after cfg.adoptTimeoutMs without news). */
+  readonly since: number;
   readonly degradedErrors: readonly string[];
+}
+
+export interface RetryView {
   /** Times of start failures and unexpected hostagent exits, for the crash-loop limit. */
   readonly failures: readonly number[];
-  readonly lastFailure?: string;
+  readonly lastFailure?: string | undefined;
   /** No start/create/teardown attempt before this time (backoff after a failure). */
-  readonly retryAt?: number;
+  readonly retryAt?: number | undefined;
   /** A start failed while its hostagent lives on (e.g. boot timeout): stop it before retrying. */
-  readonly failedStartCleanup?: boolean;
+  readonly failedStartCleanup: boolean;
+}
+
+export interface Runtime {
+  readonly op?: OpRequest | undefined;
+  readonly watcher?: WatcherView | undefined;
+  readonly retry: RetryView;
   /** When the disk first showed Broken in the current run of observations (Lima's Broken is transient while processes start or stop). */
-  readonly brokenSince?: number;
+  readonly brokenSince?: number | undefined;
+}
+
+/** A hostagent may be up: the watcher has not seen it exit (or has seen nothing yet). */
+export function mayBeUp(w: WatcherView | undefined): boolean {
+  return w !== undefined && w.phase !== 'exited';
 }
 
 export interface PlanConfig {
@@ -58,7 +73,7 @@ export interface PlanConfig {
   /** N failures within the window → Running=False/StartFailed, no more retries. */
   readonly crashLoop: { readonly max: number; readonly windowMs: number };
   readonly adoptTimeoutMs: number;
-  /** Broken must persist this long before an orphan is stopped for it (lima.md §3.2: debounce). */
+  /** Broken must persist this long before an orphan is stopped for it: Lima reports Broken for a moment while a hostagent starts or stops (docs/lima.md, "Instance directory"). */
   readonly brokenDebounceMs?: number;
 }
 
@@ -81,27 +96,21 @@ export interface StatusChange {
   readonly countStart?: boolean;
 }
 
-export type Action =
-  | { readonly kind: 'none'; readonly requeueAfterMs?: number; readonly why: string }
+/** The VM's own steps; the runtime performs the rest of Action (none, op, abortOp). */
+export type VmStep =
   | ({ readonly kind: 'status'; readonly why: string } & StatusChange)
   | { readonly kind: 'removeAnnotation'; readonly key: string }
   | { readonly kind: 'removeCleanupFinalizer' }
   | { readonly kind: 'ownTemplateConfigMap' }
   | { readonly kind: 'deleteOwned' }
-  | { readonly kind: 'op'; readonly op: OpRequest }
-  | { readonly kind: 'abortOp'; readonly why: string }
   | { readonly kind: 'adopt' }
   | { readonly kind: 'stopWatcher' }
   | { readonly kind: 'removeSentinel' }
   | { readonly kind: 'claimInstance' }
   | { readonly kind: 'writeLimaYaml'; readonly text: string };
 
-export function templateConfigMapName(vmName: string): string {
-  return `${vmName}-template`;
-}
+export type Action = VmStep | RuntimeAction<OpRequest>;
 
-const none = (why: string, requeueAfterMs?: number): Action =>
-  requeueAfterMs === undefined ? { kind: 'none', why } : { kind: 'none', why, requeueAfterMs };
 
 /** A status action if the condition differs from what is stored (including observedGeneration). */
 function ensure(vm: LimaVM, type: string, c: Omit<ConditionInput, 'type'>, why: string, extra?: StatusChange): Action | undefined {
@@ -134,10 +143,10 @@ function planDeletion({ vm, disk, rt, ownedCount, now, cfg }: PlanInput): Action
     return { kind: 'abortOp', why: 'the LimaVM is being deleted' };
   }
   if (rt.op) return none('teardown operation in flight');
-  if (rt.retryAt !== undefined && now < rt.retryAt) return none('teardown backoff', rt.retryAt - now);
+  if (rt.retry.retryAt !== undefined && now < rt.retry.retryAt) return none('teardown backoff', rt.retry.retryAt - now);
   // Never touch an instance this VM did not create (or adopt).
   if (disk.exists && ours(vm, disk)) {
-    if (alive(disk) || rt.phase === 'starting' || rt.phase === 'running' || rt.phase === 'unknown') {
+    if (alive(disk) || mayBeUp(rt.watcher)) {
       const graceSeconds = vm.metadata.deletionGracePeriodSeconds;
       const graceMs = graceSeconds === undefined ? cfg.deleteGraceMs : graceSeconds * 1000;
       return { kind: 'op', op: { kind: 'stop', graceMs, purpose: 'delete' } };
@@ -213,7 +222,7 @@ function planCreate({ vm, cm, disk, rt, now }: PlanInput, _cmName: string): Acti
       }, 'empty template') ?? none('waiting for template data')
     );
   }
-  if (rt.retryAt !== undefined && now < rt.retryAt) return none('create backoff', rt.retryAt - now);
+  if (rt.retry.retryAt !== undefined && now < rt.retry.retryAt) return none('create backoff', rt.retry.retryAt - now);
   return { kind: 'op', op: { kind: 'create', template, cmResourceVersion: cm!.metadata.resourceVersion } };
 }
 
@@ -231,7 +240,7 @@ function planCreatedAnnotations({ vm, disk, rt }: PlanInput): Action | undefined
   }
   if (status.resetNeeded) {
     if (rt.op) return rt.op.kind === 'start' ? { kind: 'abortOp', why: 'reset requested' } : none('reset: operation in flight');
-    if (alive(disk) || rt.phase === 'starting' || rt.phase === 'running' || rt.phase === 'unknown') {
+    if (alive(disk) || mayBeUp(rt.watcher)) {
       return { kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'reset' } };
     }
     if (rt.watcher) return { kind: 'stopWatcher' };
@@ -249,7 +258,7 @@ function planCreatedAnnotations({ vm, disk, rt }: PlanInput): Action | undefined
   return undefined;
 }
 
-/** Template ConfigMap edits (rdd-anchor.md §3.6): rewrite lima.yaml; restart if it runs. */
+/** Template ConfigMap edits (docs/controllers.md, "States"): rewrite lima.yaml; restart if it runs. */
 function planTemplate({ vm, cm, disk, rt }: PlanInput): Action | undefined {
   const status = vm.status ?? {};
   const rv = cm!.metadata.resourceVersion;
@@ -259,7 +268,7 @@ function planTemplate({ vm, cm, disk, rt }: PlanInput): Action | undefined {
     if (status.restartNeeded) return undefined; // recorded once the stop for the restart completes
     return { kind: 'status', why: 'template on disk is current', fields: { observedTemplateResourceVersion: rv } };
   }
-  const booted = rt.phase === 'starting' || rt.phase === 'running' || rt.phase === 'unknown' || rt.op?.kind === 'start';
+  const booted = mayBeUp(rt.watcher) || rt.op?.kind === 'start';
   // A VM that gave up (StartFailed) gets a new chance with a new template: the restart clears it.
   const gaveUp = findCondition(status.conditions, 'Running')?.reason === Running.StartFailed;
   if ((booted || gaveUp) && !status.restartNeeded) {
@@ -275,9 +284,10 @@ function planRunning(i: PlanInput): Action {
   const desired = vm.spec.running;
 
   if (status.restartNeeded) {
-    if (rt.op?.kind === 'start' || rt.phase === 'starting' || rt.phase === 'unknown') return none('restart: waiting for the boot to finish');
+    const phase = rt.watcher?.phase;
+    if (rt.op?.kind === 'start' || phase === 'starting' || phase === 'unknown') return none('restart: waiting for the boot to finish');
     if (rt.op) return none('restart: operation in flight');
-    if (rt.phase === 'running') {
+    if (phase === 'running') {
       // A boot that completed counts as a start even if a restart was already waiting for it.
       if (running?.status !== 'True') {
         return { kind: 'status', why: 'boot finished before the restart', countStart: true, conditions: [{ type: 'Running', ...cond(vm, 'True', Running.Started) }] };
@@ -302,7 +312,7 @@ function planRunning(i: PlanInput): Action {
   }
 
   if (!desired) {
-    if (rt.phase === 'starting' || rt.phase === 'running' || rt.phase === 'unknown' || alive(disk)) {
+    if (mayBeUp(rt.watcher) || alive(disk)) {
       return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'stop' } };
     }
     if (rt.watcher) return { kind: 'stopWatcher' };
@@ -313,7 +323,7 @@ function planRunning(i: PlanInput): Action {
   }
 
   // desired
-  const recent = rt.failures.filter((t) => now - t <= cfg.crashLoop.windowMs);
+  const recent = rt.retry.failures.filter((t) => now - t <= cfg.crashLoop.windowMs);
   if (running?.reason === Running.StartFailed && running.observedGeneration === vm.metadata.generation) {
     return none('gave up after repeated failures; waiting for a spec change or a restart request');
   }
@@ -325,27 +335,27 @@ function planRunning(i: PlanInput): Action {
         type: 'Running',
         status: 'False',
         reason: Running.StartFailed,
-        message: `${rt.lastFailure ?? 'the instance failed'} (gave up after ${recent.length} failures within ${Math.round(cfg.crashLoop.windowMs / 1000)}s; edit the spec or request a restart to try again)`,
+        message: `${rt.retry.lastFailure ?? 'the instance failed'} (gave up after ${recent.length} failures within ${Math.round(cfg.crashLoop.windowMs / 1000)}s; edit the spec or request a restart to try again)`,
         observedGeneration: vm.metadata.generation,
       }],
     };
   }
 
-  if (rt.failedStartCleanup && (alive(disk) || rt.phase === 'starting' || rt.phase === 'running' || rt.phase === 'unknown')) {
+  if (rt.retry.failedStartCleanup && (alive(disk) || mayBeUp(rt.watcher))) {
     return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'failedStart' } };
   }
 
   if (rt.watcher) {
-    switch (rt.phase) {
+    switch (rt.watcher.phase) {
       case 'unknown':
-        if (rt.watcherSince !== undefined && now - rt.watcherSince > cfg.adoptTimeoutMs && !rt.op) {
+        if (now - rt.watcher.since > cfg.adoptTimeoutMs && !rt.op) {
           return { kind: 'op', op: { kind: 'stop', graceMs: cfg.stopGraceMs, purpose: 'orphan' } };
         }
         return none('waiting for hostagent events', cfg.adoptTimeoutMs);
       case 'starting':
         return ensure(vm, 'Running', cond(vm, 'False', Running.Starting), 'booting') ?? none('booting');
       case 'running': {
-        const msg = rt.degradedErrors.length > 0 ? degradedMessage(rt.degradedErrors) : Running.Started.message;
+        const msg = rt.watcher.degradedErrors.length > 0 ? degradedMessage(rt.watcher.degradedErrors) : Running.Started.message;
         const wasStarted = running?.status === 'True' && running.reason === Running.Started.reason;
         return (
           ensure(vm, 'Running', cond(vm, 'True', { reason: Running.Started.reason, message: msg }), 'ready',
@@ -353,7 +363,6 @@ function planRunning(i: PlanInput): Action {
         );
       }
       case 'exited':
-      case 'none':
         // The hostagent went away without a stop of ours: clean up what it left, then start again.
         if (alive(disk)) return { kind: 'op', op: { kind: 'stop', graceMs: 0, purpose: 'crash' } };
         return { kind: 'stopWatcher' };
@@ -379,8 +388,8 @@ function planRunning(i: PlanInput): Action {
       }, 'instance missing') ?? none('instance missing')
     );
   }
-  if (rt.retryAt !== undefined && now < rt.retryAt) {
-    return none('start backoff', rt.retryAt - now);
+  if (rt.retry.retryAt !== undefined && now < rt.retry.retryAt) {
+    return none('start backoff', rt.retry.retryAt - now);
   }
   const settling = running?.reason === Running.Reconciling.reason || running?.reason === Running.Starting.reason;
   if (!settling) return { kind: 'status', why: 'about to start', conditions: [{ type: 'Running', ...cond(vm, 'Unknown', Running.Reconciling) }] };

@@ -1,14 +1,15 @@
-// LimaVM condition reasons and messages (rdd-anchor.md §3.1). Tests and the App assert on these.
+// LimaVM condition reasons and messages (docs/controllers.md, "Conditions"). Tests and the App
+// assert on these.
 
 export const Created = {
+  CreateFailed: 'CreateFailed',
+  /** An on-disk instance that this LimaVM did not create: it is never touched (docs/controllers.md, "States"). */
+  InstanceExists: 'InstanceExists',
   Pending: { reason: 'Pending', message: 'Reconciliation in progress' },
   Created: { reason: 'Created', message: 'Lima instance created successfully' },
   Exists: { reason: 'Created', message: 'Lima instance exists' },
   Adopted: { reason: 'Created', message: 'Lima instance adopted' },
   Resetting: { reason: 'Pending', message: 'Resetting: the instance will be recreated from the template' },
-  CreateFailed: 'CreateFailed',
-  /** An on-disk instance that this LimaVM did not create (rdd-anchor.md §8 item 13). */
-  InstanceExists: 'InstanceExists',
 } as const;
 
 export const Running = {

@@ -18,6 +18,7 @@ import {
   type LimaVMSpec,
   type Resource,
   type ResourceInput,
+  templateConfigMapName,
 } from '../../api/index.js';
 import { invalid, wrap } from '../errors.js';
 import { isPrecheckStale } from '../prechecks.js';
@@ -30,9 +31,8 @@ export function fetchTemplateFailedMessage(name: string, namespace: string, err:
   return `failed to fetch template data: failed to get templateRef ConfigMap ${JSON.stringify(name)} in namespace ${JSON.stringify(namespace)}: ${err}`;
 }
 
-export function templateConfigMapName(vmName: string): string {
-  return `${vmName}-template`;
-}
+/** The naming rule lives in src/api (names.ts); re-exported for admission's callers. */
+export { templateConfigMapName };
 
 interface Source {
   readonly name: string;
