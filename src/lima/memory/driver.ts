@@ -61,6 +61,8 @@ export interface MemoryLimaDriver extends LimaDriver {
   serialLog(name: string): readonly string[];
   /** The current run's events, as ha.stdout.log lines. */
   eventLines(name: string): readonly string[];
+  /** `limactl protect` / `unprotect`: a protected instance refuses deletion. */
+  protect(name: string, on: boolean): void;
 }
 
 interface Ev {
@@ -91,6 +93,7 @@ interface Inst {
   driverPidFile?: number;
   serial: string[];
   sshLocalPort: number;
+  protected: boolean;
 }
 
 interface Watcher {
@@ -423,7 +426,7 @@ export function createMemoryLimaDriver(o: MemoryLimaDriverOptions): MemoryLimaDr
     const invalid = templateErrors(template);
     if (invalid !== undefined) throw fatal(command, invalid);
     if (f.createFail === 'invalid') throw fatal(command, 'field `images` must be set (injected by the simulator: createFail=invalid)');
-    const inst: Inst = { yaml: template, disk: false, runId: 0, events: [], serial: [], sshLocalPort: nextPort++ };
+    const inst: Inst = { yaml: template, disk: false, runId: 0, events: [], serial: [], sshLocalPort: nextPort++, protected: false };
     insts.set(name, inst);
     changed(name);
     await download(name, inst, command, opts?.signal);
@@ -529,6 +532,9 @@ export function createMemoryLimaDriver(o: MemoryLimaDriverOptions): MemoryLimaDr
     if (inst === undefined) return;
     const msg = faults(name).deleteFail;
     if (typeof msg === 'string' && msg !== '') throw fatal(`delete -f ${name}`, `failed to delete instance ${quote(name)}: ${msg}`);
+    if (inst.protected) {
+      throw fatal(`delete -f ${name}`, `failed to delete instance ${quote(name)}: instance is protected to prohibit accidental removal (Hint: use \`limactl unprotect\`)`);
+    }
     forceStop(name, inst);
     insts.delete(name);
     changed(name);
@@ -673,6 +679,9 @@ export function createMemoryLimaDriver(o: MemoryLimaDriverOptions): MemoryLimaDr
     },
     serialLog: (name) => [...(insts.get(name)?.serial ?? [])],
     eventLines,
+    protect: (name, on) => {
+      owned(name).protected = on;
+    },
   };
 }
 
