@@ -10,7 +10,9 @@ export interface TestClock extends Clock {
   nextDue(): number | undefined;
 }
 
-export function testClock(start = Date.parse('2026-01-01T00:00:00Z')): TestClock {
+// Starts at the wall clock: the store stamps deletionTimestamp with Date.now, and the App measures
+// how long a teardown has taken against the kernel clock.
+export function testClock(start = Date.now()): TestClock {
   const mc = manualClock(start);
   const armed = new Map<unknown, { due: number; unref: boolean }>();
   return {
@@ -64,8 +66,13 @@ export async function drive<T>(clock: TestClock, p: Promise<T>, o: { idle?: () =
     done = true;
   });
   const limit = clock.now() + (o.limitMs ?? 3_600_000);
+  const ended = watched.then(
+    () => undefined,
+    () => undefined,
+  );
   for (;;) {
-    await settled(o.idle);
+    // Returns as soon as `p` settles: the caller sees the state right then, not after more work.
+    await Promise.race([settled(o.idle), ended]);
     if (done) return watched;
     const due = clock.nextDue();
     if (due === undefined) throw new Error(`${o.what ?? 'the operation'} waits for nothing: no timer is armed and nothing runs`);

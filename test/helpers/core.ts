@@ -71,6 +71,8 @@ export interface TestCore {
   eventLog(name: string): string;
   /** What still runs: simulator processes under the home, or in memory, instances with a live hostagent or VM. */
   leftovers(): string[];
+  /** Removes the instance directory behind Lima's back (`rm -rf`). */
+  removeInstanceDir(name: string): void;
   /** Creates an instance behind the daemon's back (not owned by any LimaVM). */
   foreignInstance(name: string, template?: string): Promise<void>;
 }
@@ -164,11 +166,36 @@ export async function startTestCore(t: ExecutionContext, o: TestCoreOptions = {}
     // Clock time, generous: a test names what it waits for, and "waits for nothing" fails at once.
     const limit = clock.now() + 3_600_000;
     for (;;) {
-      const v = pred();
-      if (v !== undefined && v !== false) return v;
-      await settled(idle);
-      const again = pred();
-      if (again !== undefined && again !== false) return again;
+      // Checked on every store change while the system works, so a passing state is not missed.
+      const hit = await new Promise<{ v: T } | undefined>((resolve, reject) => {
+        let finished = false;
+        const unsub = core.store.subscribe(() => setImmediate(check));
+        function finish(): void {
+          finished = true;
+          unsub();
+        }
+        function check(): void {
+          if (finished) return;
+          try {
+            const v = pred();
+            if (v !== undefined && v !== false) {
+              finish();
+              resolve({ v });
+            }
+          } catch (e) {
+            finish();
+            reject(e as Error);
+          }
+        }
+        check();
+        void settled(idle).then(() => {
+          check();
+          if (finished) return;
+          finish();
+          resolve(undefined);
+        }, reject);
+      });
+      if (hit) return hit.v;
       const due = clock.nextDue();
       if (due === undefined) throw new Error(`waiting for ${what}: nothing is left to happen (no timer armed, every actor idle)`);
       if (due > limit) throw new Error(`waiting for ${what}: not reached within an hour of clock time`);
@@ -232,6 +259,10 @@ export async function startTestCore(t: ExecutionContext, o: TestCoreOptions = {}
       return [...new Set(driver.calls().flatMap((l) => (l.kind === 'call' && l.instance !== null ? [l.instance] : [])))]
         .filter((n) => !['Missing', 'Stopped'].includes(driver.inspect(n).status))
         .map((n) => `${n}: ${driver.inspect(n).status}`);
+    },
+    removeInstanceDir(name) {
+      if (mem) mem.driver.vanish(name);
+      else rmSync(join(paths.limaHome, name), { recursive: true, force: true });
     },
     async foreignInstance(name, template = OFFLINE_TEMPLATE) {
       await driveP(core.driver.create(name, template));

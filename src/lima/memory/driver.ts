@@ -63,6 +63,8 @@ export interface MemoryLimaDriver extends LimaDriver {
   eventLines(name: string): readonly string[];
   /** `limactl protect` / `unprotect`: a protected instance refuses deletion. */
   protect(name: string, on: boolean): void;
+  /** The instance directory is removed behind Lima's back (`rm -rf`), whatever runs. */
+  vanish(name: string): void;
 }
 
 interface Ev {
@@ -681,6 +683,10 @@ export function createMemoryLimaDriver(o: MemoryLimaDriverOptions): MemoryLimaDr
     eventLines,
     protect: (name, on) => {
       owned(name).protected = on;
+    },
+    vanish: (name) => {
+      insts.delete(name);
+      changed(name);
     },
   };
 }
