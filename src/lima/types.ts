@@ -15,7 +15,7 @@ export type LimaErrorCode =
   | 'RootRefused'
   | 'Unknown';
 
-/** `limactl list --json` fields the daemon uses (lima.md §2.5). Status '' means a broken config. */
+/** `limactl list --json` fields the daemon uses (docs/lima.md#calls). Status '' means a broken config. */
 export interface LimaInstance {
   readonly name: string;
   readonly status: 'Running' | 'Stopped' | 'Broken' | '' | string;
@@ -78,7 +78,7 @@ export interface StopOutcome {
   readonly reason?: string;
 }
 
-/** Hostagent phases derived from ha.stdout.log and the hostagent pid (lima.md §3.3). */
+/** Hostagent phases derived from ha.stdout.log and the hostagent pid (docs/lima.md#hostagent-events). */
 export type HostagentEvent =
   | { readonly type: 'starting'; readonly sshLocalPort: number; readonly time: string }
   | { readonly type: 'running'; readonly degraded: boolean; readonly errors: readonly string[]; readonly time: string }

@@ -1,4 +1,4 @@
-// Reads an instance directory the way Lima's store.Inspect does (lima.md §3.2), without running
+// Reads an instance directory the way Lima's store.Inspect does (docs/lima.md#instance-directory), without running
 // limactl: lima.yaml presence, ha.pid and <vmType>.pid liveness, stale pid cleanup. Observation
 // never fails halfway: every problem becomes a sentence in `errors`, only absence differs in kind.
 import { readFileSync, rmSync, statSync } from 'node:fs';

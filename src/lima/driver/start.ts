@@ -1,5 +1,5 @@
 // `limactl start`: never on an instance that is not on disk (limactl would create one from the
-// default template), outcomes per lima.md §2.2. A cancelled or timed-out start leaves the
+// default template), outcomes per docs/lima.md#idempotency. A cancelled or timed-out start leaves the
 // detached hostagent running, as real Lima does; the caller stops it or keeps watching.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
