@@ -8,7 +8,8 @@ import { Running } from '../../src/actors/limavm/reasons.js';
 import { is, limaVM, startTestCore, templateConfigMap } from '../helpers/core.js';
 
 test('sim: create, start, stop gracefully and delete a LimaVM; nothing is left running', async (t) => {
-  const tc = await startTestCore(t, { lima: 'sim' });
+  // A generous grace period: on a loaded machine a graceful stop must not be forced.
+  const tc = await startTestCore(t, { lima: 'sim', config: { stopGraceMs: 30_000, deleteGraceMs: 30_000 } });
   await tc.create(templateConfigMap('src'));
   const vm = await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));

@@ -15,7 +15,7 @@ import { defaultDaemonConfig, type DaemonConfig } from '../../src/service/config
 import { startCore, type Core } from '../../src/service/daemon.js';
 import { resolveInstance, resolvePaths, type Paths } from '../../src/service/instance.js';
 import { createMemoryLimaDriver, type MemoryLimaDriver } from '../../src/lima/memory/index.js';
-import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../src/lima/sim/paths.js';
+import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../src/sim/paths.js';
 import type { InstanceInspection } from '../../src/lima/types.js';
 import type { Store } from '../../src/store/types.js';
 import { SIM_MAIN, pidFrom, processesUnder, reapUnder } from '../lima/helpers/sim.js';

@@ -11,8 +11,8 @@ import { KeyedMutex, LockAbortedError } from '../driver/mutex.js';
 import { assertInstanceName } from '../driver/names.js';
 import { LimaError } from '../errors.js';
 import { instanceDir } from '../layout.js';
-import type { SimFaults, SimFaultsFile, SimLogLine } from '../sim/paths.js';
-import { parseTemplate, validateTemplate } from '../sim/template.js';
+import type { SimFaults, SimFaultsFile, SimLogLine } from '../../sim/paths.js';
+import { parseTemplate, validateTemplate } from '../../sim/template.js';
 import type {
   HostagentEvent,
   HostagentWatch,
@@ -31,7 +31,7 @@ import type {
 import { nextPhase, type HostagentStatus, type Phase } from '../watch/events.js';
 import { lastPhaseOf } from '../watch/last-phase.js';
 
-/** The simulator's defaults (src/lima/sim/hostagent/hostagent.ts, commands/stop.ts). */
+/** The simulator's defaults (src/sim/hostagent/hostagent.ts, src/sim/commands/stop.ts). */
 const DEFAULT_BOOT_DELAY_MS = 200;
 const DEFAULT_STOP_DELAY_MS = 100;
 const PID_FILE_WAIT_MS = 5_000;

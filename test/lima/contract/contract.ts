@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { createMemoryLimaDriver } from '../../../src/lima/memory/index.js';
-import { readSimCalls, type SimFaultsFile, type SimLogLine } from '../../../src/lima/sim/paths.js';
+import { readSimCalls, type SimFaultsFile, type SimLogLine } from '../../../src/sim/paths.js';
 import type { LimaDriver } from '../../../src/lima/types.js';
 import { drive, testClock } from '../../helpers/clock.js';
 import { simEnv } from '../driver/sim-env.js';

@@ -2,7 +2,7 @@
 // counts as alive, a dead pid's file is deleted. Zombies count as dead: on a host whose init
 // never reaps orphans, a SIGKILLed hostagent would otherwise look alive forever.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { isProcessAlive } from '../driver/process.js';
+import { isProcessAlive } from '../lima/driver/process.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Lima's liveness rule, shared with the driver (one definition of "alive"). */
