@@ -14,8 +14,12 @@ const SUPERVISOR = 'src/supervisor/';
 /** The kernel's narrow face for the edges: its error type (no imports) and its public types. */
 const KERNEL_ERROR = 'src/supervisor/kernel-error[.]ts$';
 const KERNEL_TYPES = 'src/supervisor/types[.]ts$';
-const LIMA = 'src/lima/(?!sim/)';
-const LIMA_SIM = 'src/lima/sim/';
+const LIMA = 'src/lima/';
+/** The in-memory Lima for actor tests: a model of the simulator on the kernel's clock. */
+const LIMA_MEMORY = 'src/lima/memory/';
+/** Lima's on-disk layout (file names): the gateway's log source reads those files. */
+const LIMA_LAYOUT = 'src/lima/layout[.]ts$';
+const LIMA_SIM = 'src/sim/';
 const ADMISSION = 'src/admission/';
 const ACTORS = 'src/actors/';
 /** Wire protocol, codec, endpoint file, request parsing: shared by the gateway and its clients. */
@@ -52,6 +56,7 @@ const EXCEPTIONS = [
   // boundary that the CLI reaches through the daemon.
   { from: 'src/cli/daemon/state.ts', to: 'src/lima/driver/process.ts' },
   { from: 'src/cli/daemon/cleanup.ts', to: 'src/lima/driver/process.ts' },
+  { from: 'src/cli/daemon/cleanup.ts', to: 'src/lima/driver/instance-files.ts' },
   { from: 'src/cli/commands/limavm.ts', to: 'src/lima/driver/resolve.ts' },
   // `rdd service status` reads the host port claims; the claim files belong to the instance model.
   { from: 'src/cli/commands/service.ts', to: 'src/actors/app/port.ts' },
@@ -120,8 +125,15 @@ module.exports = {
     ...layer('store-over-api', 'The store knows resources and errors, nothing above.', STORE, [API, UTIL]),
     ...layer('kernel-over-api', 'The actor kernel is generic: it knows no resource, store or transport.', SUPERVISOR, [API, UTIL]),
     ...layer('lima-over-api', 'The Lima driver and watcher know Lima, not the store, the actors or the kernel.', LIMA, [API, UTIL], {
-      fromNot: [LIMA_SIM],
+      fromNot: [LIMA_MEMORY],
     }),
+    ...layer('memory-lima-models-the-simulator', 'The in-memory Lima reuses the simulator\'s template checks and fault knobs, and runs on the kernel\'s clock (its type only).', LIMA_MEMORY, [
+      LIMA,
+      LIMA_SIM,
+      KERNEL_TYPES,
+      API,
+      UTIL,
+    ]),
     ...layer('simulator-is-its-own-program', 'The Lima simulator is a separate executable: it may reuse the driver\'s process helpers only.', LIMA_SIM, [LIMA, API, UTIL]),
     ...layer('admission-over-store', 'Admission hooks sit between the edges and the store.', ADMISSION, [STORE, API, UTIL]),
     ...layer('actors-over-kernel-lima-admission-store', 'Resource actors use the kernel, the driver, admission and the store; nothing at the edges.', ACTORS, [
@@ -134,8 +146,9 @@ module.exports = {
     ]),
     ...layer('transport-shared-over-api', 'The wire protocol and codec are shared with clients and the browser: no server code.', TRANSPORT_SHARED, [API, UTIL]),
     ...layer('client-over-protocol', 'The client library runs in the CLI and the browser: protocol and api only.', TRANSPORT_CLIENT, [TRANSPORT_SHARED, API, UTIL]),
-    ...layer('gateway-over-admission-store', 'The WebSocket gateway (with the status page server) serves admission and the store; the kernel only through its error type.', GATEWAY, [
+    ...layer('gateway-over-admission-store', 'The WebSocket gateway (with the status page server) serves admission and the store; the kernel only through its error type; Lima only by its file names (the logs op).', GATEWAY, [
       DASHBOARD_SERVER,
+      LIMA_LAYOUT,
       TRANSPORT_SHARED,
       ADMISSION,
       STORE,

@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundledSimulatorPath } from '../../src/lima/driver/resolve.js';
-import { readSimCalls, type SimCallLine } from '../../src/lima/sim/paths.js';
+import { readSimCalls, type SimCallLine } from '../../src/sim/paths.js';
 import { resolveInstance, resolvePaths } from '../../src/service/instance.js';
 
 const CLI = fileURLToPath(new URL('../../rdd.cjs', import.meta.url));

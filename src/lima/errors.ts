@@ -1,4 +1,4 @@
-// LimaError: a failed limactl operation, classified from limactl's fatal message (lima.md §1:
+// LimaError: a failed limactl operation, classified from limactl's fatal message (docs/lima.md#conventions-of-limactl:
 // every failure exits 1, so the text is the only signal). Callers branch on `code`, never on text.
 import type { LimaErrorCode } from './types.js';
 

@@ -1,5 +1,7 @@
-// The Lima driver contract (lima.md §1-§6): what the LimaVM actors call. It runs `limactl`
-// (real, or the bundled simulator) through execa; results are data, failures are LimaError.
+// The Lima driver contract (docs/lima.md): what the LimaVM actors call. The limactl driver runs
+// `limactl` (real, or the bundled simulator) through execa; the in-memory driver models it for
+// fast tests. Results are data, failures are LimaError.
+import type { Logger } from '../log.js';
 
 /** Classified from limactl's fatal message (both quote styles). */
 export type LimaErrorCode =
@@ -13,7 +15,7 @@ export type LimaErrorCode =
   | 'RootRefused'
   | 'Unknown';
 
-/** `limactl list --json` fields the daemon uses (lima.md §2.5). Status '' means a broken config. */
+/** `limactl list --json` fields the daemon uses (docs/lima.md#calls). Status '' means a broken config. */
 export interface LimaInstance {
   readonly name: string;
   readonly status: 'Running' | 'Stopped' | 'Broken' | '' | string;
@@ -76,7 +78,7 @@ export interface StopOutcome {
   readonly reason?: string;
 }
 
-/** Hostagent phases derived from ha.stdout.log and the hostagent pid (lima.md §3.3). */
+/** Hostagent phases derived from ha.stdout.log and the hostagent pid (docs/lima.md#hostagent-events). */
 export type HostagentEvent =
   | { readonly type: 'starting'; readonly sshLocalPort: number; readonly time: string }
   | { readonly type: 'running'; readonly degraded: boolean; readonly errors: readonly string[]; readonly time: string }
@@ -85,6 +87,48 @@ export type HostagentEvent =
   | { readonly type: 'malformed'; readonly line: string }
   /** The hostagent process is gone (exited or killed), with or without an exiting event. */
   | { readonly type: 'processExit'; readonly pid: number };
+
+/** Where the current hostagent run is, from its whole event stream: what an adopting actor starts from. */
+export interface LastHostagentPhase {
+  readonly phase: 'unknown' | 'starting' | 'running' | 'exited';
+  /** The errors of a degraded run (empty otherwise). */
+  readonly errors: readonly string[];
+}
+
+/** Everything the actors read about one instance, Lima's state and rdd's files, in one call. */
+export interface InstanceInspection {
+  readonly dir: string;
+  /** The instance directory exists (possibly half-built, without lima.yaml). */
+  readonly dirExists: boolean;
+  /** The instance exists for Lima (lima.yaml present). */
+  readonly exists: boolean;
+  readonly status: 'Running' | 'Stopped' | 'Broken' | 'Missing';
+  /** uid of the LimaVM that created (or adopted) the instance, from the owner marker. */
+  readonly owner?: string;
+  /** uid of the LimaVM whose create was in progress when the sentinel was written. */
+  readonly preparing?: string;
+  /** Current lima.yaml text. */
+  readonly limaYaml?: string;
+  readonly hostAgentPid?: number;
+  readonly lastPhase: LastHostagentPhase;
+  readonly errors: readonly string[];
+}
+
+export interface WatchOptions {
+  /** Epoch ms of the driver's clock; events timed before it are ignored (0 replays the current run). */
+  readonly since: number;
+  readonly onEvent: (ev: HostagentEvent) => void;
+  /** Aborting closes the watch. */
+  readonly signal: AbortSignal;
+  /** Poll period of a file-based watch; default 250 ms. */
+  readonly pollMs?: number;
+  readonly log: Logger;
+}
+
+export interface HostagentWatch {
+  /** Stops watching; idempotent. No event is delivered after it returns. */
+  close(): void;
+}
 
 export interface LimaDriver {
   readonly binary: LimactlBinary;
@@ -106,6 +150,17 @@ export interface LimaDriver {
   validate(name: string, template: string, opts?: OpOptions): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Synchronous read of pid files and their liveness (stale pid files are cleaned up). */
   readInstanceDir(name: string): InstanceDirState;
+  /** Lima's state plus rdd's marker, sentinel and lima.yaml text; never throws for an expected state. */
+  inspect(name: string): InstanceInspection;
+  /** Records `uid` as the instance's owner (inside the instance directory, which must exist). */
+  writeOwnerMarker(name: string, uid: string): void;
+  /** Claims a create in progress for `uid`, before the instance directory exists. */
+  writeSentinel(name: string, uid: string): void;
+  removeSentinel(name: string): void;
+  /** Replaces lima.yaml atomically (a crash never leaves half a template). */
+  writeLimaYaml(name: string, text: string): void;
+  /** Typed phase events of the instance's hostagent (docs/lima.md#hostagent-events). */
+  watch(name: string, opts: WatchOptions): HostagentWatch;
   /** `shell N CMD...` with inherited stdio; resolves with the exit code. */
   shell(name: string, argv: readonly string[], opts?: OpOptions & { stdio?: 'inherit' | 'pipe' }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }

@@ -23,7 +23,7 @@ import type { Logger } from '../log.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createKernel } from '../supervisor/index.js';
-import type { Kernel } from '../supervisor/types.js';
+import type { Clock, Kernel } from '../supervisor/types.js';
 import { PROTOCOL_VERSION, fileLogSource, startGateway, type Gateway } from '../transport/index.js';
 import type { KubeApi } from '../kubeapi/index.js';
 import { startInstanceKubeApi } from '../kubeapi/instance.js';
@@ -61,6 +61,10 @@ export interface CoreOptions {
   /** A store to use instead of opening paths.store (tests inject faults through it). */
   readonly wrapStore?: (s: Store) => Store;
   readonly random?: () => number;
+  /** A Lima driver to use instead of limactl (tests: the in-memory model). */
+  readonly driver?: LimaDriver;
+  /** The kernel's clock (tests: a manual clock shared with an in-memory driver). */
+  readonly clock?: Clock;
 }
 
 /** The store, admission, Lima driver and actor tree of one instance: the daemon without the gateway. */
@@ -72,8 +76,14 @@ export async function startCore(o: CoreOptions): Promise<Core> {
   rmSync(paths.tmpDir, { recursive: true, force: true });
   for (const d of [paths.dir, paths.logDir, paths.shortDir, paths.limaHome, paths.tmpDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
-  const binary = resolveLimactl({ env: process.env, ...(config.limactl ? { configured: config.limactl } : {}) });
-  const driver = createLimaDriver({ limaHome: paths.limaHome, binary, log: log.child({ component: 'lima' }), env: { ...config.limactlEnv }, scratchDir: paths.tmpDir });
+  const driver = o.driver ?? createLimaDriver({
+    limaHome: paths.limaHome,
+    binary: resolveLimactl({ env: process.env, ...(config.limactl ? { configured: config.limactl } : {}) }),
+    log: log.child({ component: 'lima' }),
+    env: { ...config.limactlEnv },
+    scratchDir: paths.tmpDir,
+  });
+  const binary = driver.binary;
   const limaVersion = await driver.version().catch((e: unknown) => {
     log.warn({ err: e instanceof Error ? e.message : String(e) }, 'limactl --version failed');
     return undefined;
@@ -106,7 +116,7 @@ export async function startCore(o: CoreOptions): Promise<Core> {
   // The SSH port is claimed once per instance and reused, so the App's template stays stable and
   // no other instance (whatever its name or index) gets the same port.
 
-  const kernel = createKernel({ log: log.child({ component: 'kernel' }) });
+  const kernel = createKernel({ log: log.child({ component: 'kernel' }), ...(o.clock ? { clock: o.clock } : {}) });
   const random = o.random ?? Math.random;
   const vmConfig: VmConfig = {
     stopGraceMs: config.stopGraceMs,

@@ -1,5 +1,6 @@
 // A5: the daemon is killed between creating the input ConfigMap and creating the LimaVM; on
 // restart the App resumes and converges to exactly one VM and no leftover ConfigMap.
+// Simulator layer: it needs a real daemon process to kill, so it runs on the simulator in real time.
 import test from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';

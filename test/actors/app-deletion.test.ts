@@ -1,10 +1,8 @@
 // App deletion and ownership (issue 6; the seed review's findings).
 import test from 'ava';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_VM_NAME, errors, findCondition, type App, type Resource } from '../../src/api/index.js';
 import type { Store } from '../../src/store/types.js';
-import { is, leftovers, startTestCore, type TestCore } from '../helpers/core.js';
+import { is, startMemoryCore, type TestCore } from '../helpers/core.js';
 import { quiet } from './quiet.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
@@ -23,8 +21,8 @@ async function everythingGone(tc: TestCore) {
     tc.core.store.list('ConfigMap', { namespace: 'default' }).items.length === 0, 60_000);
 }
 
-test.serial('out-of-band delete of rd is 403 with the exact message (dry-run too) and leaves it untouched', async (t) => {
-  const tc = await startTestCore(t);
+test('out-of-band delete of rd is 403 with the exact message (dry-run too) and leaves it untouched', async (t) => {
+  const tc = await startMemoryCore(t);
   await runningApp(tc, false);
   for (const dryRun of [true, false]) {
     const err = await t.throwsAsync(tc.core.api.delete('LimaVM', 'default', APP_VM_NAME, { dryRun }));
@@ -34,19 +32,19 @@ test.serial('out-of-band delete of rd is 403 with the exact message (dry-run too
   t.is(tc.vm(APP_VM_NAME)?.metadata.deletionTimestamp, undefined);
 });
 
-test.serial('deleting the App removes the VM, its ConfigMaps and the instance, and leaves no process', async (t) => {
-  const tc = await startTestCore(t);
+test('deleting the App removes the VM, its ConfigMaps and the instance, and leaves no process', async (t) => {
+  const tc = await startMemoryCore(t);
   await runningApp(tc);
   await tc.core.api.delete('App', '', 'app');
   await everythingGone(tc);
-  t.false(existsSync(join(tc.limaHome, APP_VM_NAME)));
+  t.false(tc.inspect(APP_VM_NAME).dirExists);
   t.deepEqual(tc.calls().filter((l) => l.kind === 'kill'), []);
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.deepEqual(tc.leftovers(), []);
   t.truthy(tc.core.store.get('Namespace', '', 'default'), 'the App did not create "default", so it stays');
 });
 
-test.serial('App deletion with rd already Terminating (guard bypassed) completes: no deadlock', async (t) => {
-  const tc = await startTestCore(t);
+test('App deletion with rd already Terminating (guard bypassed) completes: no deadlock', async (t) => {
+  const tc = await startMemoryCore(t);
   await runningApp(tc);
   // Bypass admission: mark the VM deleted directly in the store while the App still owns it.
   tc.core.store.delete('LimaVM', 'default', APP_VM_NAME);
@@ -54,12 +52,12 @@ test.serial('App deletion with rd already Terminating (guard bypassed) completes
   await tc.core.api.delete('App', '', 'app');
   // Without the release the VM would stay Terminating (its own actor never removes owned-by-App).
   await everythingGone(tc);
-  t.false(existsSync(join(tc.limaHome, APP_VM_NAME)));
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.false(tc.inspect(APP_VM_NAME).dirExists);
+  t.deepEqual(tc.leftovers(), []);
 });
 
-test.serial('rd made Terminating behind a live App is released, torn down and recreated; stale conditions are not mirrored', async (t) => {
-  const tc = await startTestCore(t);
+test('rd made Terminating behind a live App is released, torn down and recreated; stale conditions are not mirrored', async (t) => {
+  const tc = await startMemoryCore(t);
   await runningApp(tc);
   const oldUid = tc.vm(APP_VM_NAME)!.metadata.uid;
   // Every App revision written while the old rd is dying and before the new one exists.
@@ -105,9 +103,9 @@ test.serial('rd made Terminating behind a live App is released, torn down and re
   t.like(findCondition(a.status?.conditions, 'Running'), { status: 'True', reason: 'Started', lastTransitionTime: running.lastTransitionTime, observedGeneration: a.metadata.generation });
 });
 
-test.serial('deleting the App while rd is starting aborts the start and converges', async (t) => {
+test('deleting the App while rd is starting aborts the start and converges', async (t) => {
   // A boot that outlasts the test: only aborting the start lets the teardown run.
-  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 600_000 } }, config: { startTimeoutMs: 600_000 } });
+  const tc = await startMemoryCore(t, { faults: { default: { bootDelayMs: 600_000 } }, config: { startTimeoutMs: 600_000 } });
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   await tc.until('booting', () => tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'started'));
   await tc.core.api.delete('App', '', 'app');
@@ -116,10 +114,10 @@ test.serial('deleting the App while rd is starting aborts the start and converge
   t.is(starts.length, 1);
   const start = starts[0]!;
   t.true(start.kind === 'call' && start.signal !== null, 'limactl start was interrupted, not waited out');
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.deepEqual(tc.leftovers(), []);
 });
 
-test.serial('a transient store error while cleaning up the input ConfigMap is retried; nothing is orphaned', async (t) => {
+test('a transient store error while cleaning up the input ConfigMap is retried; nothing is orphaned', async (t) => {
   let failures = 3;
   // Fail reads of the input ConfigMap only on the deletion pass that decides whether it is gone:
   // the App is deleting and its VM is already gone.
@@ -144,11 +142,11 @@ test.serial('a transient store error while cleaning up the input ConfigMap is re
       },
     });
   };
-  const tc = await startTestCore(t, { wrapStore: wrap });
+  const tc = await startMemoryCore(t, { wrapStore: wrap });
   await runningApp(tc, false);
   // Hold the VM's teardown so an input ConfigMap can be left behind (as an interrupted attempt
   // would) while the App is deleting: the App deletes it only after the VM is gone.
-  writeFileSync(join(tc.limaHome, APP_VM_NAME, 'protected'), '');
+  tc.protect(APP_VM_NAME, true);
   await tc.core.api.delete('App', '', 'app');
   await tc.until('VM teardown held', () => is(tc.cond('LimaVM', APP_VM_NAME, 'Deleting'), 'False', 'TeardownFailed'));
   const app = tc.core.store.get('App', '', 'app')!;
@@ -167,17 +165,17 @@ test.serial('a transient store error while cleaning up the input ConfigMap is re
     if (d?.status === 'False') shown.push(`${d.reason}: ${d.message}`);
   });
   t.teardown(unsub);
-  rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
+  tc.protect(APP_VM_NAME, false);
   await everythingGone(tc);
   t.is(failures, 0, 'the injected errors were hit on the deletion pass');
   t.false(cmAtAppRemoval, 'the App went away only after its input ConfigMap was gone');
   t.true(shown.some((m) => /^ReconcileFailed: .*database is locked \(injected\)/.test(m)), shown.join('\n'));
 });
 
-test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardownStuck on the App', async (t) => {
-  const tc = await startTestCore(t, { config: { childTeardownMs: 1_000 } });
+test('a VM teardown that keeps failing raises Deleting=False/ChildTeardownStuck on the App', async (t) => {
+  const tc = await startMemoryCore(t, { config: { childTeardownMs: 1_000 } });
   await runningApp(tc, false);
-  writeFileSync(join(tc.limaHome, APP_VM_NAME, 'protected'), '');
+  tc.protect(APP_VM_NAME, true);
   await tc.core.api.delete('App', '', 'app');
   const c = await tc.until('ChildTeardownStuck', () => {
     const x = findCondition((tc.core.store.get('App', '', 'app') as App | undefined)?.status?.conditions, 'Deleting');
@@ -191,12 +189,12 @@ test.serial('a VM teardown that keeps failing raises Deleting=False/ChildTeardow
   const seen = attempt();
   await tc.until('three more teardown attempts', () => attempt() >= seen + 3);
   t.is(tc.core.store.get('App', '', 'app')!.metadata.resourceVersion, rv);
-  rmSync(join(tc.limaHome, APP_VM_NAME, 'protected'));
+  tc.protect(APP_VM_NAME, false);
   await everythingGone(tc);
 });
 
-test.serial('a namespace the App created is deleted with it; one holding other objects is kept', async (t) => {
-  const tc = await startTestCore(t);
+test('a namespace the App created is deleted with it; one holding other objects is kept', async (t) => {
+  const tc = await startMemoryCore(t);
   let a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false, namespace: 'rd-ns' } });
   await tc.until('VM created in rd-ns', () => is(tc.cond('LimaVM', APP_VM_NAME, 'Created', 'rd-ns'), 'True'));
   t.like(tc.core.store.get('Namespace', '', 'rd-ns')?.metadata.ownerReferences?.[0], { kind: 'App', uid: a.metadata.uid });

@@ -1,7 +1,7 @@
-// The App actor against the simulator: creation, mirroring, Settled (issue 6).
+// The App actor on the in-memory Lima model: creation, mirroring, Settled (issue 6).
 import test from 'ava';
 import { APP_VM_NAME, findCondition, type App, type Condition, type LimaVM } from '../../src/api/index.js';
-import { is, startTestCore, type TestCore } from '../helpers/core.js';
+import { is, startMemoryCore, type TestCore } from '../helpers/core.js';
 import { quiet } from './quiet.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
@@ -22,8 +22,8 @@ async function settledAt(tc: TestCore, generation: number, timeoutMs = 40_000) {
   }, timeoutMs);
 }
 
-test.serial('an App with running=true creates namespace, VM rd and settles; the input ConfigMap is gone', async (t) => {
-  const tc = await startTestCore(t);
+test('an App with running=true creates namespace, VM rd and settles; the input ConfigMap is gone', async (t) => {
+  const tc = await startMemoryCore(t);
   const created = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   await settledAt(tc, created.metadata.generation);
   const a = app(tc)!;
@@ -39,8 +39,8 @@ test.serial('an App with running=true creates namespace, VM rd and settles; the 
   t.like(appRunning, { status: 'True', reason: 'Started', message: vmRunning.message, observedGeneration: a.metadata.generation });
 });
 
-test.serial('App validation: the singleton name, namespace immutability, host bounds', async (t) => {
-  const tc = await startTestCore(t);
+test('App validation: the singleton name, namespace immutability, host bounds', async (t) => {
+  const tc = await startMemoryCore(t);
   const bad = await t.throwsAsync(tc.create({ ...APP, metadata: { name: 'other' }, spec: { running: false } }));
   t.regex(bad?.message ?? '', /App resource must be named 'app'/);
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
@@ -56,8 +56,8 @@ test.serial('App validation: the singleton name, namespace immutability, host bo
   t.regex((ok.spec as App['spec']).kubernetes?.version ?? '', /^\d+\.\d+\.\d+$/);
 });
 
-test.serial('Settled follows start, stop and a template change (cpus) with the VM restarted on the new template', async (t) => {
-  const tc = await startTestCore(t);
+test('Settled follows start, stop and a template change (cpus) with the VM restarted on the new template', async (t) => {
+  const tc = await startMemoryCore(t);
   let a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   await settledAt(tc, a.metadata.generation);
   a = await tc.core.api.patch('App', '', 'app', { spec: { virtualMachine: { cpus: 1 } } });
@@ -73,8 +73,8 @@ test.serial('Settled follows start, stop and a template change (cpus) with the V
   t.false(tc.vm(APP_VM_NAME)!.spec.running);
 });
 
-test.serial('CreateFailed reaches Settled (fail fast), and so does StartFailed', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { createFail: 'download' } } });
+test('CreateFailed reaches Settled (fail fast), and so does StartFailed', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { default: { createFail: 'download' } } });
   const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   const s = await tc.until('Settled=False/CreateFailed', () => {
     const x = settled(tc);
@@ -91,8 +91,8 @@ test.serial('CreateFailed reaches Settled (fail fast), and so does StartFailed',
   t.regex(s2.message, /gave up/);
 });
 
-test.serial('mirroring removes an App condition the VM no longer has, and truncates long messages', async (t) => {
-  const tc = await startTestCore(t);
+test('mirroring removes an App condition the VM no longer has, and truncates long messages', async (t) => {
+  const tc = await startMemoryCore(t);
   const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
   await settledAt(tc, a.metadata.generation);
   // Another writer puts an extra condition on the VM (with a huge message), then drops it.
@@ -115,8 +115,8 @@ test.serial('mirroring removes an App condition the VM no longer has, and trunca
   t.deepEqual(after.status!.conditions!.map((c) => c.type).sort(), ['Created', 'Running', 'Settled']);
 });
 
-test.serial('two Apps cannot exist; a status-only change writes nothing more at steady state', async (t) => {
-  const tc = await startTestCore(t);
+test('two Apps cannot exist; a status-only change writes nothing more at steady state', async (t) => {
+  const tc = await startMemoryCore(t);
   const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
   await settledAt(tc, a.metadata.generation);
   await quiet(tc);

@@ -2,10 +2,8 @@
 // a foreign LimaVM or ConfigMap named like the App's is reported as NameConflict and never
 // changed, adopted or deleted.
 import test from 'ava';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_VM_NAME, findCondition, type App, type Condition, type Resource } from '../../src/api/index.js';
-import { is, limaVM, startTestCore, templateConfigMap, type TestCore } from '../helpers/core.js';
+import { is, limaVM, startMemoryCore, templateConfigMap, type TestCore } from '../helpers/core.js';
 import { quiet } from './quiet.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
@@ -54,8 +52,8 @@ function liveActors(tc: TestCore): () => string[] {
   };
 }
 
-test.serial('a foreign LimaVM rd is never adopted: NameConflict at the current generation, untouched, one actor drives it', async (t) => {
-  const tc = await startTestCore(t);
+test('a foreign LimaVM rd is never adopted: NameConflict at the current generation, untouched, one actor drives it', async (t) => {
+  const tc = await startMemoryCore(t);
   const before = await foreignVM(tc);
   const actors = liveActors(tc);
   let a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
@@ -75,8 +73,8 @@ test.serial('a foreign LimaVM rd is never adopted: NameConflict at the current g
   t.false(findCondition((tc.core.store.get('App', '', 'app') as App).status?.conditions, 'Running') !== undefined);
 });
 
-test.serial('deleting the App never deletes a foreign rd or its Lima instance', async (t) => {
-  const tc = await startTestCore(t);
+test('deleting the App never deletes a foreign rd or its Lima instance', async (t) => {
+  const tc = await startMemoryCore(t);
   const before = await foreignVM(tc);
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: true } });
   await settledNow(tc, 'NameConflict');
@@ -84,12 +82,12 @@ test.serial('deleting the App never deletes a foreign rd or its Lima instance', 
   await tc.until('App gone', () => !tc.core.store.get('App', '', 'app'), 60_000);
   await quiet(tc);
   t.deepEqual(fingerprint(tc.vm(APP_VM_NAME)), fingerprint(before));
-  t.true(existsSync(join(tc.limaHome, APP_VM_NAME, 'lima.yaml')), 'the Lima instance is still on disk');
+  t.true(tc.inspect(APP_VM_NAME).exists, 'the Lima instance is still on disk');
   t.truthy(tc.core.store.get('ConfigMap', 'default', 'rd-template'));
 });
 
-test.serial('once the foreign rd is gone, the App creates its own and settles (the change reaches the App)', async (t) => {
-  const tc = await startTestCore(t);
+test('once the foreign rd is gone, the App creates its own and settles (the change reaches the App)', async (t) => {
+  const tc = await startMemoryCore(t);
   const before = await foreignVM(tc);
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
   await settledNow(tc, 'NameConflict');
@@ -101,8 +99,8 @@ test.serial('once the foreign rd is gone, the App creates its own and settles (t
   t.is(controllerOf(vm), (tc.core.store.get('App', '', 'app') as App).metadata.uid);
 });
 
-test.serial('a foreign ConfigMap rd blocks the create with NameConflict; beside a running App it is never deleted', async (t) => {
-  const tc = await startTestCore(t);
+test('a foreign ConfigMap rd blocks the create with NameConflict; beside a running App it is never deleted', async (t) => {
+  const tc = await startMemoryCore(t);
   const userCM = await tc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: APP_VM_NAME, namespace: 'default' }, data: { mine: 'yes' } });
   const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
   const s = await settledNow(tc, 'NameConflict');

@@ -1,10 +1,10 @@
 // A template Lima rejects is never silent (issue 11, item 3): App admission renders the App's
 // template and runs `limactl validate`, so the write fails at once; a rejection that only shows up
 // later (Lima became stricter since the spec was admitted) is Settled=False/TemplateInvalid at the
-// App's current generation. The simulator's validateFail knob plays the stricter Lima.
+// App's current generation. The validateFail fault knob plays the stricter Lima.
 import test from 'ava';
 import { findCondition, type App, type Condition } from '../../src/api/index.js';
-import { startTestCore, type TestCore } from '../helpers/core.js';
+import { startMemoryCore, type TestCore } from '../helpers/core.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
 const REJECTED = 'field `memory` is rejected (injected)';
@@ -21,8 +21,8 @@ function settledAt(tc: TestCore, reason: string, timeoutMs?: number): Promise<Co
   }, timeoutMs ?? 40_000);
 }
 
-test.serial('App admission runs Lima on the rendered template: a rejected spec is 422 with Lima\'s message, nothing stored (dry-run too)', async (t) => {
-  const tc = await startTestCore(t);
+test('App admission runs Lima on the rendered template: a rejected spec is 422 with Lima\'s message, nothing stored (dry-run too)', async (t) => {
+  const tc = await startMemoryCore(t);
   tc.faults({ default: { validateFail: REJECTED } });
   for (const dryRun of [true, false]) {
     const err = await t.throwsAsync(tc.core.api.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } }, { dryRun }));
@@ -47,8 +47,8 @@ test.serial('App admission runs Lima on the rendered template: a rejected spec i
   t.is(labelled.metadata.labels?.x, 'y');
 });
 
-test.serial('a template Lima rejects after admission is Settled=False/TemplateInvalid at the current generation, then recovers', async (t) => {
-  const tc = await startTestCore(t);
+test('a template Lima rejects after admission is Settled=False/TemplateInvalid at the current generation, then recovers', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
   await settledAt(tc, 'Settled');
   tc.faults({ default: { validateFail: REJECTED } });

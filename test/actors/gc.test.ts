@@ -3,17 +3,15 @@
 // waiting for the kernel to be quiescent, then checks that the work was done: with the fix removed
 // nothing is left to do, the wait ends early, and the checks fail.
 import test from 'ava';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_VM_NAME, clone, errors, findCondition, type App, type Resource } from '../../src/api/index.js';
 import { silentLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { leftovers, startTestCore, type TestCore } from '../helpers/core.js';
+import { startMemoryCore, type TestCore } from '../helpers/core.js';
 
 const APP = { apiVersion: 'app.rancherdesktop.io/v1alpha1', kind: 'App' } as const;
 /** Long enough to cover every requeue and backoff of the fast test config (no timer beyond it is work). */
-const QUIET = { horizonMs: 60_000, timeoutMs: 45_000 } as const;
+const QUIET_MS = 60_000;
 
 async function settledApp(tc: TestCore): Promise<App> {
   const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } });
@@ -29,16 +27,15 @@ async function settledApp(tc: TestCore): Promise<App> {
 function assertVmGone(t: import('ava').ExecutionContext, tc: TestCore): void {
   t.is(tc.vm(APP_VM_NAME), undefined, 'the LimaVM object is gone');
   t.deepEqual(tc.core.store.list('ConfigMap', { namespace: 'default' }).items.map((c) => c.metadata.name), []);
-  t.false(existsSync(join(tc.limaHome, APP_VM_NAME)), 'the Lima instance is gone from disk');
+  t.false(tc.inspect(APP_VM_NAME).dirExists, 'the Lima instance is gone from disk');
   t.deepEqual(tc.core.vms.uids(), []);
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.deepEqual(tc.leftovers(), []);
 }
 
-test.serial('a VM whose App is removed while its teardown is stuck is handed over and finishes its deletion', async (t) => {
-  const tc = await startTestCore(t, { config: { childTeardownMs: 1_000 } });
+test('a VM whose App is removed while its teardown is stuck is handed over and finishes its deletion', async (t) => {
+  const tc = await startMemoryCore(t, { config: { childTeardownMs: 1_000 } });
   await settledApp(tc);
-  const protectedFile = join(tc.limaHome, APP_VM_NAME, 'protected');
-  writeFileSync(protectedFile, ''); // the simulator's `limactl delete` fails while this exists
+  tc.protect(APP_VM_NAME, true); // `limactl delete` fails while the instance is protected
   await tc.core.api.delete('App', '', 'app');
   await tc.until('ChildTeardownStuck', () => {
     const x = findCondition((tc.core.store.get('App', '', 'app') as App | undefined)?.status?.conditions, 'Deleting');
@@ -50,15 +47,15 @@ test.serial('a VM whose App is removed while its teardown is stuck is handed ove
   await tc.core.api.update(app);
   t.is(tc.core.store.get('App', '', 'app'), undefined);
   t.truthy(tc.vm(APP_VM_NAME)?.metadata.deletionTimestamp, 'the VM is Terminating, its App gone');
-  rmSync(protectedFile);
-  await tc.core.kernel.quiescent(QUIET);
+  tc.protect(APP_VM_NAME, false);
+  await tc.quiet(QUIET_MS);
   assertVmGone(t, tc);
 });
 
-test.serial('an App removed while the daemon was down: at startup its VM is collected and torn down', async (t) => {
-  const tc = await startTestCore(t);
+test('an App removed while the daemon was down: at startup its VM is collected and torn down', async (t) => {
+  const tc = await startMemoryCore(t);
   await settledApp(tc);
-  await tc.core.close();
+  await tc.drive(tc.core.close());
   // Behind the daemon's back (an old daemon, a crash mid-deletion): the App row is gone, its VM is not.
   const store = openStore({ path: tc.paths.store, log: silentLogger() });
   const app = clone(store.get('App', '', 'app')!);
@@ -68,14 +65,14 @@ test.serial('an App removed while the daemon was down: at startup its VM is coll
   t.is(store.get('App', '', 'app'), undefined);
   t.truthy(store.get('LimaVM', 'default', APP_VM_NAME));
   store.close();
-  t.true(existsSync(join(tc.limaHome, APP_VM_NAME)));
+  t.true(tc.inspect(APP_VM_NAME).dirExists);
 
   await tc.restart();
-  await tc.core.kernel.quiescent(QUIET);
+  await tc.quiet(QUIET_MS);
   assertVmGone(t, tc);
 });
 
-test.serial('a failed GC write is retried with backoff, not dropped', async (t) => {
+test('a failed GC write is retried with backoff, not dropped', async (t) => {
   let armed = false;
   let failures = 2;
   const wrap = (s: Store): Store =>
@@ -94,14 +91,14 @@ test.serial('a failed GC write is retried with backoff, not dropped', async (t) 
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-  const tc = await startTestCore(t, { wrapStore: wrap });
+  const tc = await startMemoryCore(t, { wrapStore: wrap });
   const parent = await tc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'parent', namespace: 'default' }, data: {} });
   const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: parent.metadata.uid };
   await tc.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'child', namespace: 'default', ownerReferences: [owner] }, data: {} });
-  await tc.core.kernel.quiescent();
+  await tc.quiet();
   armed = true;
   await tc.core.api.delete('ConfigMap', 'default', 'parent');
-  await tc.core.kernel.quiescent(QUIET);
+  await tc.quiet(QUIET_MS);
   t.is(failures, 0, 'both injected failures were hit');
   t.is(tc.core.store.get('ConfigMap', 'default', 'child') as Resource | undefined, undefined, 'the dependent was collected on a retry');
 });

@@ -1,38 +1,32 @@
 // LimaVM deletion paths and the ownership guards (issue 5).
 import test from 'ava';
-import { execa } from 'execa';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { is, leftovers, limaVM, startTestCore, templateConfigMap, type TestCore } from '../helpers/core.js';
-import { SIM_MAIN } from '../lima/helpers/sim.js';
+import { is, limaVM, startMemoryCore, templateConfigMap, type TestCore } from '../helpers/core.js';
 
-/** An instance created behind rdd's back, with the simulator itself. */
+/** An instance created with limactl behind the daemon's back: no owner marker. */
 async function foreignInstance(tc: TestCore, name: string): Promise<void> {
-  await execa(process.execPath, [SIM_MAIN, '--tty=false', 'create', `--name=${name}`, '-'], {
-    input: 'images:\n  - location: /etc/profile\n', env: { LIMA_HOME: tc.limaHome, LIMA_SIM_TIME_SCALE: '0.01' },
-  });
+  await tc.foreignInstance(name, 'images:\n  - location: /etc/profile\n');
 }
 
 async function gone(tc: TestCore, name = 'vm1') {
   await tc.until(`${name} gone`, () => tc.vm(name) === undefined && tc.core.store.get('ConfigMap', 'default', `${name}-template`) === undefined, 40_000);
 }
 
-test.serial('deleting a running VM stops it gracefully, deletes the instance and its ConfigMap', async (t) => {
-  const tc = await startTestCore(t);
+test('deleting a running VM stops it gracefully, deletes the instance and its ConfigMap', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
   await gone(tc);
-  t.false(existsSync(join(tc.limaHome, 'vm1')));
+  t.false(tc.inspect('vm1').dirExists);
   t.deepEqual(tc.calls().filter((l) => l.kind === 'kill'), []);
   t.true(tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'signal' && l.signal === 'SIGINT'));
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.deepEqual(tc.leftovers(), []);
   t.truthy(tc.core.store.get('ConfigMap', 'default', 'src'), 'the source ConfigMap is not owned and stays');
 });
 
-test.serial('deleting with gracePeriodSeconds 0 forces the stop', async (t) => {
-  const tc = await startTestCore(t);
+test('deleting with gracePeriodSeconds 0 forces the stop', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
@@ -41,54 +35,53 @@ test.serial('deleting with gracePeriodSeconds 0 forces the stop', async (t) => {
   t.true(tc.calls().some((l) => l.kind === 'kill'));
 });
 
-test.serial('deleting a VM while it starts aborts the start and tears it down', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 5000 } } });
+test('deleting a VM while it starts aborts the start and tears it down', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { default: { bootDelayMs: 5000 } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('booting', () => tc.calls().some((l) => l.kind === 'hostagent' && l.event === 'started'));
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
   await gone(tc);
-  t.false(existsSync(join(tc.limaHome, 'vm1')));
-  t.deepEqual(leftovers(tc.limaHome), []);
+  t.false(tc.inspect('vm1').dirExists);
+  t.deepEqual(tc.leftovers(), []);
 });
 
-test.serial('deleting a stopped VM, and one whose instance is already gone from disk', async (t) => {
-  const tc = await startTestCore(t);
+test('deleting a stopped VM, and one whose instance is already gone from disk', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1'));
   await tc.create(limaVM('vm2'));
   await tc.until('both Stopped', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'False', 'Stopped') && is(tc.cond('LimaVM', 'vm2', 'Running'), 'False', 'Stopped'));
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
-  rmSync(join(tc.limaHome, 'vm2'), { recursive: true, force: true });
+  tc.removeInstanceDir('vm2');
   await tc.core.api.delete('LimaVM', 'default', 'vm2');
   await gone(tc, 'vm1');
   await gone(tc, 'vm2');
-  t.false(existsSync(join(tc.limaHome, 'vm1')));
+  t.false(tc.inspect('vm1').dirExists);
   // An instance already gone from disk is skipped, not deleted again.
   t.deepEqual(tc.calls().flatMap((l) => (l.kind === 'call' && l.cmd === 'delete' ? [l.instance] : [])), ['vm1']);
   t.deepEqual(tc.core.store.list('ConfigMap', { namespace: 'default' }).items.map((c) => c.metadata.name), ['src'], 'both templates deleted');
 });
 
-test.serial('a failing teardown is visible as Deleting=False/TeardownFailed and retried', async (t) => {
-  const tc = await startTestCore(t);
+test('a failing teardown is visible as Deleting=False/TeardownFailed and retried', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1'));
   await tc.until('Stopped', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'False', 'Stopped'));
   // A `protected` instance cannot be deleted by limactl until it is unprotected.
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(join(tc.limaHome, 'vm1', 'protected'), '');
+  tc.protect('vm1', true);
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
   const c = await tc.until('TeardownFailed', () => {
     const x = tc.cond('LimaVM', 'vm1', 'Deleting');
     return is(x, 'False', 'TeardownFailed') ? x : undefined;
   });
   t.regex(c.message, /protected/);
-  rmSync(join(tc.limaHome, 'vm1', 'protected'));
+  tc.protect('vm1', false);
   await gone(tc);
 });
 
-test.serial('a foreign instance with the same name is never deleted', async (t) => {
-  const tc = await startTestCore(t);
+test('a foreign instance with the same name is never deleted', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await foreignInstance(tc, 'vm1');
   await tc.create(limaVM('vm1'));
@@ -99,12 +92,12 @@ test.serial('a foreign instance with the same name is never deleted', async (t) 
   t.regex(c.message, /was not created by this LimaVM/);
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
   await gone(tc);
-  t.true(existsSync(join(tc.limaHome, 'vm1', 'lima.yaml')), 'the foreign instance survives');
+  t.true(tc.inspect('vm1').exists, 'the foreign instance survives');
   t.false(tc.calls().some((l) => l.kind === 'call' && l.cmd === 'delete'));
 });
 
-test.serial('the adopt annotation takes over a foreign instance', async (t) => {
-  const tc = await startTestCore(t);
+test('the adopt annotation takes over a foreign instance', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await foreignInstance(tc, 'vm1');
   await tc.create(limaVM('vm1', { running: true, annotations: { 'lima.rancherdesktop.io/adopt': 'true' } }));
@@ -112,8 +105,8 @@ test.serial('the adopt annotation takes over a foreign instance', async (t) => {
   t.is(tc.cond('LimaVM', 'vm1', 'Created')?.message, 'Lima instance adopted');
 });
 
-test.serial('direct DELETE of an owned template ConfigMap is 403 (dry-run too); removing its label is rejected', async (t) => {
-  const tc = await startTestCore(t);
+test('direct DELETE of an owned template ConfigMap is 403 (dry-run too); removing its label is rejected', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1'));
   await tc.until('Created', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'True'));
@@ -127,8 +120,8 @@ test.serial('direct DELETE of an owned template ConfigMap is 403 (dry-run too); 
   t.is(err?.message, 'cannot remove lima.rancherdesktop.io/template-configmap label: resource is owned');
 });
 
-test.serial('two concurrent creates of the same VM name in different namespaces: exactly one wins', async (t) => {
-  const tc = await startTestCore(t);
+test('two concurrent creates of the same VM name in different namespaces: exactly one wins', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
   await tc.create(templateConfigMap('src'));
   await tc.create(templateConfigMap('src', undefined, 'other'));

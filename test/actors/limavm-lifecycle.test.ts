@@ -1,14 +1,11 @@
-// LimaVM actors against the simulator: create, start, stop, failures (issue 5's paths).
+// LimaVM actors on the in-memory Lima model: create, start, stop, failures (issue 5's paths).
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Running } from '../../src/actors/limavm/reasons.js';
-import { is, limaVM, startTestCore, templateConfigMap } from '../helpers/core.js';
+import { is, limaVM, startMemoryCore, templateConfigMap } from '../helpers/core.js';
 import { quiet } from './quiet.js';
-import { pidFrom } from '../lima/helpers/sim.js';
 
-test.serial('create: Pending → Created, template ConfigMap owned by the VM, instance files on disk', async (t) => {
-  const tc = await startTestCore(t);
+test('create: Pending → Created, template ConfigMap owned by the VM, instance files on disk', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   const vm = await tc.create(limaVM('vm1'));
   t.true(vm.metadata.finalizers?.includes('rdd.rancherdesktop.io/cleanup'));
@@ -19,12 +16,12 @@ test.serial('create: Pending → Created, template ConfigMap owned by the VM, in
   t.is(cm?.metadata.ownerReferences?.[0]?.uid, vm.metadata.uid);
   t.deepEqual(cm?.metadata.finalizers, ['rdd.rancherdesktop.io/owned-by-LimaVM']);
   t.is(tc.vm('vm1')?.status?.observedTemplateResourceVersion, cm?.metadata.resourceVersion);
-  t.is(readFileSync(join(tc.limaHome, 'vm1', 'rdd-owner'), 'utf8').trim(), vm.metadata.uid);
+  t.is(tc.inspect('vm1').owner, vm.metadata.uid);
   await tc.until('Running=False/Stopped', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'False', 'Stopped'));
 });
 
-test.serial('create: an invalid template is rejected at admission and leaves nothing behind', async (t) => {
-  const tc = await startTestCore(t);
+test('create: an invalid template is rejected at admission and leaves nothing behind', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src', 'images: []\n'));
   const err = await t.throwsAsync(tc.create(limaVM('vm1')));
   t.regex(err?.message ?? '', /failed to create template ConfigMap: .*failed to validate template/);
@@ -32,8 +29,8 @@ test.serial('create: an invalid template is rejected at admission and leaves not
   t.is(tc.vm('vm1'), undefined);
 });
 
-test.serial('create: a download failure is CreateFailed with the error, retried with backoff, and succeeds once fixed', async (t) => {
-  const tc = await startTestCore(t, { faults: { instances: { vm1: { createFail: 'download' } } } });
+test('create: a download failure is CreateFailed with the error, retried with backoff, and succeeds once fixed', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { instances: { vm1: { createFail: 'download' } } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1'));
   const c = await tc.until('CreateFailed', () => {
@@ -47,8 +44,8 @@ test.serial('create: a download failure is CreateFailed with the error, retried 
   t.true(creates.length >= 2);
 });
 
-test.serial('start: Reconciling → Starting → Started with restartCount 1; readiness from the running event', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { bootDelayMs: 300 } } });
+test('start: Reconciling → Starting → Started with restartCount 1; readiness from the running event', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { default: { bootDelayMs: 300 } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   const seen: string[] = [];
@@ -60,12 +57,12 @@ test.serial('start: Reconciling → Starting → Started with restartCount 1; re
   unsub();
   t.deepEqual(seen.slice(-3), ['Reconciling', 'Starting', 'Started']);
   t.is(tc.vm('vm1')?.status?.restartCount, 1);
-  const events = readFileSync(join(tc.limaHome, 'vm1', 'ha.stdout.log'), 'utf8');
+  const events = tc.eventLog('vm1');
   t.regex(events, /"running":true/);
 });
 
-test.serial('a degraded boot is Running=True/Started with the errors in the message', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { startOutcome: 'degraded' } } });
+test('a degraded boot is Running=True/Started with the errors in the message', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { default: { startOutcome: 'degraded' } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   const c = await tc.until('Started', () => {
@@ -75,8 +72,8 @@ test.serial('a degraded boot is Running=True/Started with the errors in the mess
   t.regex(c.message, /degraded/);
 });
 
-test.serial('stop: spec.running=false stops gracefully (SIGINT, no kill) → Stopped', async (t) => {
-  const tc = await startTestCore(t);
+test('stop: spec.running=false stops gracefully (SIGINT, no kill) → Stopped', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
@@ -86,13 +83,13 @@ test.serial('stop: spec.running=false stops gracefully (SIGINT, no kill) → Sto
     return is(x, 'False', 'Stopped') ? x : undefined;
   });
   t.is(c.message, Running.StoppedOk.message);
-  t.is(pidFrom(join(tc.limaHome, 'vm1', 'ha.pid')), 0);
+  t.is(tc.hostagentPid('vm1'), 0);
   t.deepEqual(tc.calls().filter((l) => l.kind === 'kill'), []);
-  t.regex(readFileSync(join(tc.limaHome, 'vm1', 'serial.log'), 'utf8'), /Power down/);
+  t.regex(tc.serialLog('vm1'), /Power down/);
 });
 
-test.serial('stop hang: the graceful stop is bounded, then forced', async (t) => {
-  const tc = await startTestCore(t, { config: { stopGraceMs: 500 } });
+test('stop hang: the graceful stop is bounded, then forced', async (t) => {
+  const tc = await startMemoryCore(t, { config: { stopGraceMs: 500 } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
@@ -100,26 +97,24 @@ test.serial('stop hang: the graceful stop is bounded, then forced', async (t) =>
   await tc.core.api.patch('LimaVM', 'default', 'vm1', { spec: { running: false } });
   await tc.until('Stopped', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'False', 'Stopped'));
   t.true(tc.calls().some((l) => l.kind === 'kill'));
-  t.is(pidFrom(join(tc.limaHome, 'vm1', 'ha.pid')), 0);
+  t.is(tc.hostagentPid('vm1'), 0);
 });
 
-test.serial('hostagent SIGKILL: the VM restarts with a new pid and restartCount+1', async (t) => {
-  const tc = await startTestCore(t);
+test('hostagent SIGKILL: the VM restarts with a new pid and restartCount+1', async (t) => {
+  const tc = await startMemoryCore(t);
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
-  const pidFile = join(tc.limaHome, 'vm1', 'ha.pid');
-  const before = pidFrom(pidFile);
+  const before = tc.killHostagent('vm1');
   t.true(before > 0);
-  process.kill(before, 'SIGKILL');
   await tc.until('restartCount 2', () => tc.vm('vm1')?.status?.restartCount === 2 && is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
-  const after = pidFrom(pidFile);
+  const after = tc.hostagentPid('vm1');
   t.true(after > 0);
   t.not(after, before);
 });
 
-test.serial('crash loop: a VM that keeps dying gets StartFailed with the last error and stops retrying', async (t) => {
-  const tc = await startTestCore(t, { faults: { default: { startOutcome: 'exiting' } } });
+test('crash loop: a VM that keeps dying gets StartFailed with the last error and stops retrying', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { default: { startOutcome: 'exiting' } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
   const c = await tc.until('StartFailed', () => {
@@ -138,8 +133,8 @@ test.serial('crash loop: a VM that keeps dying gets StartFailed with the last er
   await tc.until('Started after the restart request', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
 });
 
-test.serial('two VMs in parallel: a slow create never delays the other VM', async (t) => {
-  const tc = await startTestCore(t, { faults: { instances: { slow: { createDelayMs: 8000 } } } });
+test('two VMs in parallel: a slow create never delays the other VM', async (t) => {
+  const tc = await startMemoryCore(t, { faults: { instances: { slow: { createDelayMs: 8000 } } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('slow', { running: true }));
   await tc.until('slow create under way', () => tc.calls().length > 0 && !!tc.vm('slow'));

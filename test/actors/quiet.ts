@@ -1,8 +1,9 @@
-// "Nothing happens" is checked by waiting until the actor system is quiescent (no mail queued, no
-// pipeToSelf in flight, no timer due soon), never by sleeping.
+// "Nothing happens" is checked by letting every timer within the horizon run and the actor system
+// settle (no mail queued, no handler running), never by sleeping: in memory the clock is moved,
+// on the simulator the kernel's quiescent() is awaited.
 import type { TestCore } from '../helpers/core.js';
 
 /** Resolves once no actor will do anything within `horizonMs`. */
 export function quiet(tc: TestCore, horizonMs = 2_000): Promise<void> {
-  return tc.core.kernel.quiescent({ horizonMs, timeoutMs: 30_000 });
+  return tc.quiet(horizonMs);
 }

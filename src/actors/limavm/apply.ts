@@ -43,7 +43,7 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
       deleteOwned(k, ctx);
       return true;
     case 'adopt': {
-      const last = lastHostagentPhase(disk.dir);
+      const last = lastHostagentPhase(driver, id.name);
       ctx.log.info({ dir: disk.dir, phase: last.phase }, 'found a live hostagent from before; adopting it');
       const w = startWatcher(k, s, ctx, 0);
       // The watcher replays the run's events from the start; begin from where they end.
@@ -55,10 +55,10 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
       stopWatcher(s, ctx);
       return true;
     case 'removeSentinel':
-      removeSentinel(driver.limaHome, id.name);
+      removeSentinel(driver, id.name);
       return true;
     case 'claimInstance':
-      writeOwnerMarker(disk.dir, id.uid);
+      writeOwnerMarker(driver, id.name, id.uid);
       writeStatus(store, vm, {
         conditions: [{ type: 'Created', status: 'True', ...Created.Adopted, observedGeneration: vm.metadata.generation }],
         fields: { observedTemplateResourceVersion: '' },
@@ -66,7 +66,7 @@ export function apply(k: Kit, s: VmState, ctx: Ctx, vm: LimaVM, disk: DiskState,
       ctx.log.info({ dir: disk.dir }, 'adopted an existing Lima instance');
       return true;
     case 'writeLimaYaml':
-      writeLimaYaml(disk.dir, a.text);
+      writeLimaYaml(driver, id.name, a.text);
       ctx.log.info('template changed; lima.yaml rewritten');
       return true;
   }

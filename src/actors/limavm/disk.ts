@@ -1,15 +1,11 @@
-// What is on disk for one instance: Lima's own files (through the driver's pid-file read),
-// plus rdd's ownership marker and the `.preparing` sentinel for crash-safe creation.
-//
-// The sentinel lives beside the instances (`<LIMA_HOME>/_rdd/<name>.preparing`, holding the VM
-// uid) because `limactl create` refuses an existing directory, so it cannot be written inside the
-// instance dir before create. `_`-prefixed names are reserved by Lima and ignored by `list`.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { LimaDriver } from '../../lima/types.js';
-import { nextPhase, parseStatusLine, type Phase as WatchPhase } from '../../lima/watch/index.js';
+// What is on disk for one instance, as the LimaVM actor sees it: a thin adapter over the driver's
+// `inspect` and its few writes (the file layout is the driver's business, src/lima/layout.ts).
+// The `.preparing` sentinel makes creation crash-safe; the owner marker says the instance is ours.
+import { INSTANCE_FILES, sentinelPath } from '../../lima/layout.js';
+import type { LastHostagentPhase, LimaDriver } from '../../lima/types.js';
 
-export const OWNER_MARKER = 'rdd-owner';
+export const OWNER_MARKER = INSTANCE_FILES.ownerMarker;
+export { sentinelPath };
 
 export interface DiskState {
   readonly dir: string;
@@ -25,80 +21,41 @@ export interface DiskState {
   readonly errors: readonly string[];
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-export function sentinelPath(limaHome: string, name: string): string {
-  return join(limaHome, '_rdd', `${name}.preparing`);
-}
-
 /** Never throws for an expected state; only "the world is broken" IO errors escape. */
 export function observeDisk(driver: LimaDriver, name: string): DiskState {
-  const dir = driver.instanceDir(name);
-  const state = driver.readInstanceDir(name);
-  const owner = readText(join(dir, OWNER_MARKER))?.trim() || undefined;
-  const preparing = readText(sentinelPath(driver.limaHome, name))?.trim() || undefined;
-  const limaYaml = state.hasConfig ? readText(join(dir, 'lima.yaml')) : undefined;
+  const i = driver.inspect(name);
   return {
-    dir,
-    exists: state.hasConfig,
-    status: state.status,
-    ...(owner ? { owner } : {}),
-    ...(preparing ? { preparing } : {}),
-    ...(limaYaml !== undefined ? { limaYaml } : {}),
-    errors: state.errors,
+    dir: i.dir,
+    exists: i.exists,
+    status: i.status,
+    ...(i.owner !== undefined ? { owner: i.owner } : {}),
+    ...(i.preparing !== undefined ? { preparing: i.preparing } : {}),
+    ...(i.limaYaml !== undefined ? { limaYaml: i.limaYaml } : {}),
+    errors: i.errors,
   };
 }
 
-export function writeSentinel(limaHome: string, name: string, uid: string): void {
-  mkdirSync(join(limaHome, '_rdd'), { recursive: true, mode: 0o700 });
-  writeFileSync(sentinelPath(limaHome, name), `${uid}\n`, { mode: 0o644 });
+export function writeSentinel(driver: LimaDriver, name: string, uid: string): void {
+  driver.writeSentinel(name, uid);
 }
 
-export function removeSentinel(limaHome: string, name: string): void {
-  rmSync(sentinelPath(limaHome, name), { force: true });
+export function removeSentinel(driver: LimaDriver, name: string): void {
+  driver.removeSentinel(name);
 }
 
-export function writeOwnerMarker(dir: string, uid: string): void {
-  writeFileSync(join(dir, OWNER_MARKER), `${uid}\n`, { mode: 0o644 });
+export function writeOwnerMarker(driver: LimaDriver, name: string, uid: string): void {
+  driver.writeOwnerMarker(name, uid);
 }
 
 /** Replaces lima.yaml atomically (a crash never leaves half a template). */
-export function writeLimaYaml(dir: string, text: string): void {
-  const tmp = join(dir, `.lima.yaml.${process.pid}.tmp`);
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, join(dir, 'lima.yaml'));
+export function writeLimaYaml(driver: LimaDriver, name: string, text: string): void {
+  driver.writeLimaYaml(name, text);
 }
 
 /**
- * Where the current hostagent run is, from its whole event file: what an adopting actor starts
+ * Where the current hostagent run is, from its whole event stream: what an adopting actor starts
  * from, so replaying old events never shows a running VM as "starting" again.
  */
-export function lastHostagentPhase(dir: string): { phase: 'unknown' | 'starting' | 'running' | 'exited'; errors: readonly string[] } {
-  const text = readText(join(dir, 'ha.stdout.log')) ?? '';
-  let phase: WatchPhase = 'none';
-  let errors: readonly string[] = [];
-  for (const line of text.split('\n')) {
-    const parsed = parseStatusLine(line);
-    if (!parsed) continue;
-    const next = nextPhase(phase, parsed);
-    phase = next.phase;
-    if (next.event?.type === 'running') errors = next.event.degraded ? next.event.errors : [];
-  }
-  switch (phase) {
-    case 'none':
-      return { phase: 'unknown', errors: [] };
-    case 'starting':
-      return { phase: 'starting', errors: [] };
-    case 'running':
-    case 'degraded':
-      return { phase: 'running', errors };
-    case 'exiting':
-      return { phase: 'exited', errors: [] };
-  }
+export function lastHostagentPhase(driver: LimaDriver, name: string): LastHostagentPhase {
+  return driver.inspect(name).lastPhase;
 }

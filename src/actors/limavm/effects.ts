@@ -34,7 +34,8 @@ export function startWatcher(k: Kit, s: VmState, ctx: Ctx, since: number): Watch
     behavior: watcherBehavior({
       parent: ctx.self,
       gen,
-      instanceDir: k.deps.driver.instanceDir(k.id.name),
+      driver: k.deps.driver,
+      name: k.id.name,
       since,
       ...(k.deps.cfg.watcherPollMs !== undefined ? { pollMs: k.deps.cfg.watcherPollMs } : {}),
     }),

@@ -1,6 +1,5 @@
 // The long operations of a LimaVM, run outside the actor's handler. Each one is a driver call plus
 // the rdd bookkeeping files that make it crash-safe; the result comes back as a message.
-import { existsSync } from 'node:fs';
 import { isLimaError } from '../../lima/errors.js';
 import type { LimaDriver } from '../../lima/types.js';
 import { removeSentinel, writeOwnerMarker, writeSentinel } from './disk.js';
@@ -26,7 +25,7 @@ export async function runOp(op: OpRequest, c: OpContext): Promise<OpOutcome> {
       return { kind: 'stopped', outcome: await driver.stop(name, { signal, graceMs: op.graceMs }) };
     case 'deleteInstance':
       await driver.delete(name, { signal });
-      if (op.purpose === 'stalePrepare') removeSentinel(driver.limaHome, name);
+      if (op.purpose === 'stalePrepare') removeSentinel(driver, name);
       return { kind: 'deleted' };
   }
 }
@@ -38,7 +37,7 @@ export async function runOp(op: OpRequest, c: OpContext): Promise<OpOutcome> {
  */
 async function create(template: string, c: OpContext): Promise<OpOutcome> {
   const { driver, name, uid, signal } = c;
-  writeSentinel(driver.limaHome, name, uid);
+  writeSentinel(driver, name, uid);
   try {
     await driver.create(name, template, { signal });
   } catch (e) {
@@ -46,17 +45,17 @@ async function create(template: string, c: OpContext): Promise<OpOutcome> {
     if (signal.aborted) throw e;
     if (isLimaError(e) && e.code === 'AlreadyExists') {
       // The name was taken meanwhile: that instance is not ours, and neither is the sentinel's claim.
-      removeSentinel(driver.limaHome, name);
+      removeSentinel(driver, name);
       throw e;
     }
     await driver.delete(name).catch(() => undefined);
     // Only once the half-built directory is gone: while it exists, the sentinel is what says it is
     // ours (it has no owner marker yet), so the planner retries the delete instead of calling it foreign.
-    if (!existsSync(driver.instanceDir(name))) removeSentinel(driver.limaHome, name);
+    if (!driver.inspect(name).dirExists) removeSentinel(driver, name);
     throw e;
   }
-  writeOwnerMarker(driver.instanceDir(name), uid);
-  removeSentinel(driver.limaHome, name);
+  writeOwnerMarker(driver, name, uid);
+  removeSentinel(driver, name);
   return { kind: 'created' };
 }
 

@@ -1,6 +1,6 @@
 // The per-VM hostagent watcher: a child actor that tails the event stream and tells its parent.
 // It never writes to the store; the VM actor decides what an event means.
-import { watchHostagent } from '../../lima/watch/index.js';
+import type { LimaDriver } from '../../lima/types.js';
 import type { ActorRef, Behavior } from '../../supervisor/types.js';
 import type { VmMsg } from './messages.js';
 
@@ -11,15 +11,15 @@ interface WatcherState {
 export function watcherBehavior(opts: {
   readonly parent: ActorRef<VmMsg>;
   readonly gen: number;
-  readonly instanceDir: string;
+  readonly driver: LimaDriver;
+  readonly name: string;
   /** Epoch ms; 0 reads the whole current event file (adoption after a daemon restart). */
   readonly since: number;
   readonly pollMs?: number;
 }): Behavior<WatcherState, never> {
   return {
     init(ctx) {
-      const handle = watchHostagent({
-        instanceDir: opts.instanceDir,
+      const handle = opts.driver.watch(opts.name, {
         since: opts.since,
         signal: ctx.signal,
         log: ctx.log,

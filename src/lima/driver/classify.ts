@@ -1,4 +1,4 @@
-// Maps limactl's fatal message to a LimaErrorCode (lima.md §2). Names are quoted `name` (v2.1.2+
+// Maps limactl's fatal message to a LimaErrorCode (docs/lima.md#calls). Names are quoted `name` (v2.1.2+
 // for cmd/, v2.2 for pkg/) or "name" (older): every pattern accepts both.
 import type { LimaErrorCode } from '../types.js';
 

@@ -5,7 +5,7 @@ import type { LimactlResult, RunRequest } from './run.js';
 export interface DriverTimeouts {
   /** create may download an image. */
   readonly createMs: number;
-  /** Default `--timeout` of start (lima.md §6 suggests 15m). */
+  /** Default `--timeout` of start: 15 min (docs/lima.md#calls). */
   readonly startMs: number;
   /** Added to start's `--timeout` for the execa timeout (prepare, 5 s pid file wait, exit). */
   readonly startMarginMs: number;

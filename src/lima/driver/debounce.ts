@@ -1,5 +1,5 @@
 // Broken is normal for a moment during transitions (ha.pid written before qemu.pid, or QEMU gone
-// before the hostagent, lima.md §3.2): report it only once it has lasted `holdMs`. Pure.
+// before the hostagent, docs/lima.md#instance-directory): report it only once it has lasted `holdMs`. Pure.
 import type { InstanceDirState } from '../types.js';
 
 export type ObservedStatus = InstanceDirState['status'];

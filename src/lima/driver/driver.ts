@@ -2,11 +2,13 @@
 // keyed mutex (Lima does no locking of its own); different instances, list, validate and shell
 // run in parallel.
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../../log.js';
+import { instanceDir as instanceDirOf } from '../layout.js';
 import type { LimaDriver, LimactlBinary, OpOptions } from '../types.js';
+import { watchHostagent } from '../watch/watch.js';
 import { defaultTimeouts, type DriverTimeouts, type OpContext } from './context.js';
 import { readInstanceDir } from './instance-dir.js';
+import { inspectInstance, removeSentinelFile, writeLimaYamlFile, writeOwnerMarkerFile, writeSentinelFile } from './instance-files.js';
 import { KeyedMutex, LockAbortedError } from './mutex.js';
 import { assertInstanceName } from './names.js';
 import { toResolved, type ResolvedLimactl } from './resolve.js';
@@ -48,7 +50,7 @@ export function createLimaDriver(opts: LimaDriverOptions): LimaDriverHandle {
   const log = opts.log.child({ component: 'lima-driver' });
   const now = opts.now ?? Date.now;
   const runCtx: RunContext = { binary, limaHome: opts.limaHome, env: opts.env ?? {}, log, killGraceMs: timeouts.killGraceMs };
-  const instanceDir = (name: string): string => join(opts.limaHome, name);
+  const instanceDir = (name: string): string => instanceDirOf(opts.limaHome, name);
   const ctx: OpContext = { run: (req) => runLimactl(runCtx, req), instanceDir, timeouts, scratchDir: opts.scratchDir ?? tmpdir() };
   const mutex = new KeyedMutex();
 
@@ -98,6 +100,30 @@ export function createLimaDriver(opts: LimaDriverOptions): LimaDriverHandle {
     readInstanceDir: (name) => {
       assertInstanceName(name);
       return readInstanceDir(instanceDir(name));
+    },
+    inspect: (name) => {
+      assertInstanceName(name);
+      return inspectInstance(opts.limaHome, name);
+    },
+    writeOwnerMarker: (name, uid) => {
+      assertInstanceName(name);
+      writeOwnerMarkerFile(opts.limaHome, name, uid);
+    },
+    writeSentinel: (name, uid) => {
+      assertInstanceName(name);
+      writeSentinelFile(opts.limaHome, name, uid);
+    },
+    removeSentinel: (name) => {
+      assertInstanceName(name);
+      removeSentinelFile(opts.limaHome, name);
+    },
+    writeLimaYaml: (name, text) => {
+      assertInstanceName(name);
+      writeLimaYamlFile(opts.limaHome, name, text);
+    },
+    watch: (name, w) => {
+      assertInstanceName(name);
+      return watchHostagent({ instanceDir: instanceDir(name), since: w.since, onEvent: w.onEvent, signal: w.signal, log: w.log, ...(w.pollMs !== undefined ? { pollMs: w.pollMs } : {}) });
     },
     shell: async (name, argv, o) => {
       assertInstanceName(name);

@@ -16,6 +16,7 @@ export { classifyLimaMessage, isAlreadyStoppedMessage, isIgnoredMissingMessage, 
 export { parseStderr, parseLogLine, type LogLine, type ParsedStderr } from './stderr.js';
 export { readInstanceDir } from './instance-dir.js';
 export { debounceBroken, type DebouncedStatus } from './debounce.js';
-export { isProcessAlive, parsePid } from './process.js';
+export { isProcessAlive, parsePid, signalThenKill } from './process.js';
+export { liveHostagentPids } from './instance-files.js';
 export { KeyedMutex } from './mutex.js';
 export { parseListOutput } from './list-output.js';

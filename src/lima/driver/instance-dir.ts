@@ -1,9 +1,10 @@
-// Reads an instance directory the way Lima's store.Inspect does (lima.md §3.2), without running
+// Reads an instance directory the way Lima's store.Inspect does (docs/lima.md#instance-directory), without running
 // limactl: lima.yaml presence, ha.pid and <vmType>.pid liveness, stale pid cleanup. Observation
 // never fails halfway: every problem becomes a sentence in `errors`, only absence differs in kind.
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { INSTANCE_FILES, driverPidFileName } from '../layout.js';
 import type { InstanceDirState } from '../types.js';
 import { isProcessAlive, parsePid } from './process.js';
 
@@ -51,14 +52,14 @@ export function readInstanceDir(dir: string): InstanceDirState {
     return { exists: false, hasConfig: false, status: 'Missing', errors: [] };
   }
   const errors: string[] = [];
-  const config = readText(join(dir, 'lima.yaml'));
+  const config = readText(join(dir, INSTANCE_FILES.limaYaml));
   const hasConfig = config !== undefined;
   if (!hasConfig) errors.push(`the instance directory ${dir} has no lima.yaml`);
   const { vmType, error: yamlError } = hasConfig ? vmTypeOf(config) : { vmType: 'qemu' };
   if (yamlError !== undefined) errors.push(yamlError);
 
-  const ha = readPidFile(join(dir, 'ha.pid'), 'host agent');
-  const drv = readPidFile(join(dir, `${vmType}.pid`), `${vmType} driver`);
+  const ha = readPidFile(join(dir, INSTANCE_FILES.haPid), 'host agent');
+  const drv = readPidFile(join(dir, driverPidFileName(vmType)), `${vmType} driver`);
   for (const r of [ha, drv]) if (r.error !== undefined) errors.push(r.error);
 
   let status: InstanceDirState['status'];

@@ -1,4 +1,4 @@
-// Parses `limactl list --json`: NDJSON, one compact object per line (lima.md §2.5), possibly empty.
+// Parses `limactl list --json`: NDJSON, one compact object per line (docs/lima.md#calls), possibly empty.
 import type { LimaInstance } from '../types.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

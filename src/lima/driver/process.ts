@@ -31,3 +31,28 @@ export function parsePid(text: string): number | undefined {
   const n = Number(t);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
+
+function send(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Sends `first` (default SIGINT, Lima's graceful stop) to every pid at once, waits up to `graceMs`
+ * for them all to exit, then SIGKILLs what is left. Counts what exited by itself and what was killed.
+ */
+export async function signalThenKill(
+  pids: readonly number[],
+  o: { readonly graceMs: number; readonly first?: NodeJS.Signals; readonly pollMs?: number },
+): Promise<{ stopped: number; killed: number }> {
+  const pollMs = o.pollMs ?? 100;
+  for (const p of pids) send(p, o.first ?? 'SIGINT');
+  const deadline = Date.now() + o.graceMs;
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise<void>((r) => setTimeout(r, pollMs));
+  const left = pids.filter(isProcessAlive);
+  for (const p of left) send(p, 'SIGKILL');
+  return { stopped: pids.length - left.length, killed: left.length };
+}

@@ -17,9 +17,9 @@ export interface ResolvedLimactl extends LimactlBinary {
   readonly argsPrefix: string[];
 }
 
-/** Absolute path of the bundled simulator entry point (dist/src/lima/sim/main.js). */
+/** Absolute path of the bundled simulator entry point (dist/src/sim/main.js). */
 export function bundledSimulatorPath(): string {
-  return join(packageRoot(), 'dist', 'src', 'lima', 'sim', 'main.js');
+  return join(packageRoot(), 'dist', 'src', 'sim', 'main.js');
 }
 
 /** True when `path` names the simulator: the bundled script, its bin name, or a `*-sim` binary. */
@@ -27,7 +27,7 @@ export function looksLikeSimulator(path: string): boolean {
   const p = path.replace(/\\/g, '/');
   return (
     resolvePath(path) === bundledSimulatorPath() ||
-    /\/lima\/sim\/main\.js$/.test(p) ||
+    /\/src\/sim\/main\.js$/.test(p) ||
     /(^|\/)rdd-limactl-sim(\.js)?$/.test(p) ||
     /limactl-sim/.test(p.split('/').pop() ?? '')
   );

@@ -1,9 +1,10 @@
 // `limactl start`: never on an instance that is not on disk (limactl would create one from the
-// default template), outcomes per lima.md §2.2. A cancelled or timed-out start leaves the
+// default template), outcomes per docs/lima.md#idempotency. A cancelled or timed-out start leaves the
 // detached hostagent running, as real Lima does; the caller stops it or keeps watching.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LimaError } from '../errors.js';
+import { INSTANCE_FILES } from '../layout.js';
 import type { StartOptions, StartOutcome } from '../types.js';
 import { parseStatusLine } from '../watch/events.js';
 import { isAlreadyRunningMessage } from './classify.js';
@@ -15,7 +16,7 @@ import { succeeded, toLimaError, type LimactlResult } from './run.js';
 function degradedErrors(dir: string, r: LimactlResult): readonly string[] {
   let text = '';
   try {
-    text = readFileSync(join(dir, 'ha.stdout.log'), 'utf8');
+    text = readFileSync(join(dir, INSTANCE_FILES.haStdout), 'utf8');
   } catch {
     // fall back to what limactl logged at error level
   }
@@ -29,11 +30,11 @@ function degradedErrors(dir: string, r: LimactlResult): readonly string[] {
 
 export async function startInstance(ctx: OpContext, name: string, opts: StartOptions = {}): Promise<StartOutcome> {
   const dir = ctx.instanceDir(name);
-  if (!existsSync(join(dir, 'lima.yaml'))) {
+  if (!existsSync(join(dir, INSTANCE_FILES.limaYaml))) {
     throw new LimaError({
       code: 'NotFound',
       command: `start ${name}`,
-      shortMessage: `instance \`${name}\` does not exist (no ${join(dir, 'lima.yaml')}); not running \`limactl start\`, which would create it from the default template`,
+      shortMessage: `instance \`${name}\` does not exist (no ${join(dir, INSTANCE_FILES.limaYaml)}); not running \`limactl start\`, which would create it from the default template`,
     });
   }
   const timeoutMs = opts.timeoutMs ?? ctx.timeouts.startMs;

@@ -1,4 +1,4 @@
-// Parses limactl's stderr: JSON log lines under --log-format=json (lima.md §1), tolerating
+// Parses limactl's stderr: JSON log lines under --log-format=json (docs/lima.md#conventions-of-limactl), tolerating
 // logrus text lines (older binaries, wrappers) and bare text such as the root refusal.
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'panic' | 'text';

@@ -1,5 +1,5 @@
 // `limactl stop`: graceful first, bounded by graceMs, then `stop -f` on failure or deadline
-// (lima.md §2.3). Stopping a stopped or missing instance succeeds.
+// (docs/lima.md#calls). Stopping a stopped or missing instance succeeds.
 import { existsSync } from 'node:fs';
 import type { StopOptions, StopOutcome } from '../types.js';
 import { classifyLimaMessage, isAlreadyStoppedMessage } from './classify.js';

@@ -1,4 +1,4 @@
-// The short limactl verbs: version, create, delete, list, validate, shell (lima.md §2).
+// The short limactl verbs: version, create, delete, list, validate, shell (docs/lima.md#calls).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';

@@ -1,4 +1,4 @@
-// The hostagent event stream (lima.md §3.3): parsing one ha.stdout.log line, and deriving phase
+// The hostagent event stream (docs/lima.md#hostagent-events): parsing one ha.stdout.log line, and deriving phase
 // transitions from the status snapshots. Pure: no IO, no clock.
 import type { HostagentEvent } from '../types.js';
 

@@ -3,7 +3,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
-import type { HostagentEvent } from '../types.js';
+import { INSTANCE_FILES } from '../layout.js';
+import type { HostagentEvent, HostagentWatch } from '../types.js';
 import { nextPhase, parseStatusLine, type Phase } from './events.js';
 import { PidWatcher } from './pid.js';
 import { FileTailer } from './tail.js';
@@ -20,10 +21,7 @@ export interface WatchHostagentOptions {
   readonly log: Logger;
 }
 
-export interface HostagentWatch {
-  /** Stops polling and watching; idempotent. No event is delivered after it returns. */
-  close(): void;
-}
+export type { HostagentWatch };
 
 /**
  * Tails ha.stdout.log from its start (surviving its recreation at each `limactl start`), emits
@@ -46,7 +44,7 @@ export function watchHostagent(opts: WatchHostagentOptions): HostagentWatch {
       log.error({ err, event: ev.type }, 'hostagent event handler threw');
     }
   };
-  const tailer = new FileTailer(join(instanceDir, 'ha.stdout.log'), {
+  const tailer = new FileTailer(join(instanceDir, INSTANCE_FILES.haStdout), {
     onLine: (line) => {
       const ev = parseStatusLine(line);
       if (!ev) {
@@ -64,7 +62,7 @@ export function watchHostagent(opts: WatchHostagentOptions): HostagentWatch {
       phase = 'none';
     },
   });
-  const pids = new PidWatcher(join(instanceDir, 'ha.pid'), since);
+  const pids = new PidWatcher(join(instanceDir, INSTANCE_FILES.haPid), since);
 
   const tick = (): void => {
     pending = undefined;

@@ -10,6 +10,7 @@ import { constants, promises as fsp, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { ApiError, errors, limaInstanceNameErrors } from '../../api/index.js';
+import { INSTANCE_FILES } from '../../lima/layout.js';
 import type { LogSource } from './context.js';
 
 export type LogStream = 'stdout' | 'stderr';
@@ -37,7 +38,7 @@ export function fileLogSource(limaHome: string, o: FileLogSourceOptions = {}): L
       if (problems.length > 0) throw errors.badRequest(`invalid LimaVM name ${JSON.stringify(name)}: ${problems.join('; ')}`);
       const dir = instanceDir(limaHome, name);
       if (dir === undefined) throw noInstance(name);
-      return tail(path.join(dir, stream === 'stdout' ? 'ha.stdout.log' : 'ha.stderr.log'), follow, signal, pollMs, name);
+      return tail(path.join(dir, stream === 'stdout' ? INSTANCE_FILES.haStdout : INSTANCE_FILES.haStderr), follow, signal, pollMs, name);
     },
   };
 }

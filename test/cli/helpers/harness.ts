@@ -9,7 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import type { Resource } from '../../../src/api/index.js';
 import { bundledSimulatorPath } from '../../../src/lima/driver/resolve.js';
-import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../../src/lima/sim/paths.js';
+import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../../src/sim/paths.js';
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
 
 // The package bin: the bundled CLI (scripts/bundle.mjs), so the tests run what users run.

@@ -3,7 +3,12 @@
 // template for real Lima (RDD_TEST_LIMA_TEMPLATE); without it they are skipped, saying why.
 import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
-import { LimaHome, offlineTemplate, processesUnder, realTarget, reapUnder, removeSuiteDir, simTarget, suiteDir } from '../helpers/sim.js';
+import { createMemoryLimaDriver } from '../../../src/lima/memory/index.js';
+import { readSimCalls, type SimFaultsFile, type SimLogLine } from '../../../src/sim/paths.js';
+import type { LimaDriver } from '../../../src/lima/types.js';
+import { drive, testClock } from '../../helpers/clock.js';
+import { simEnv } from '../driver/sim-env.js';
+import { LimaHome, offlineTemplate, processesUnder, realTarget, reapUnder, removeSuiteDir, simTarget, suiteDir, waitFor } from '../helpers/sim.js';
 
 export type ContractFn = (t: ExecutionContext, h: LimaHome) => Promise<void>;
 
@@ -102,4 +107,76 @@ export function registerLeakCheck(): void {
 /** Matches a name quoted either way (`name` for v2.2, "name" for older versions). */
 export function quoted(name: string): string {
   return `[\`"]${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\`"]`;
+}
+
+/**
+ * One contract for both LimaDriver implementations: the limactl driver over the bundled simulator
+ * (real processes, real files) and the in-memory model the fast actor tests run on (manual clock).
+ * Each test is registered once per implementation and must pass on both.
+ */
+export interface DriverUnderTest {
+  readonly kind: 'sim' | 'memory';
+  readonly driver: LimaDriver;
+  /** The simulator's fault knobs (faults.json), for both. */
+  faults(f: SimFaultsFile): void;
+  calls(): SimLogLine[];
+  /** Awaits `p`; on the memory driver, moves its clock whenever nothing else can happen. */
+  run<T>(p: Promise<T>): Promise<T>;
+  /** Waits until `pred` holds (real polling, or the memory driver's clock). */
+  until(what: string, pred: () => boolean): Promise<void>;
+  /** SIGKILLs the instance's hostagent, as a crash would; returns its pid. */
+  killHostagent(name: string): number;
+}
+
+export type DriverContractFn = (t: ExecutionContext, d: DriverUnderTest) => Promise<void>;
+
+export function driverContract(title: string, fn: DriverContractFn): void {
+  test(`driver on sim: ${title}`, (t) =>
+    withSlot(async () => {
+      const s = simEnv(t);
+      const d: DriverUnderTest = {
+        kind: 'sim',
+        driver: s.driver,
+        faults: s.faults,
+        calls: () => readSimCalls(s.home),
+        run: (p) => p,
+        until: async (what, pred) => {
+          await waitFor(what, () => pred() || undefined);
+        },
+        killHostagent: (name) => {
+          const pid = s.pidOf(name, 'ha.pid');
+          if (pid === undefined) throw new Error(`${name} has no hostagent pid`);
+          process.kill(pid, 'SIGKILL');
+          return pid;
+        },
+      };
+      await fn(t, d);
+    }),
+  );
+  test(`driver in memory: ${title}`, async (t) => {
+    const clock = testClock();
+    const m = createMemoryLimaDriver({ clock });
+    const d: DriverUnderTest = {
+      kind: 'memory',
+      driver: m,
+      faults: (f) => m.setFaults(f),
+      calls: () => m.calls(),
+      run: (p) => drive(clock, p),
+      until: async (what, pred) => {
+        await drive(clock, new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (pred()) resolve();
+            else setImmediate(check);
+          };
+          check();
+        }), { what });
+      },
+      killHostagent: (name) => {
+        const pid = m.killHostagent(name);
+        if (pid === undefined) throw new Error(`${name} has no hostagent`);
+        return pid;
+      },
+    };
+    await fn(t, d);
+  });
 }

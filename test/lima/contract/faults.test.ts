@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createAndStart, registerLeakCheck, simOnly } from './contract.js';
 import { haEvents, offlineTemplate, pidFrom, waitFor, type LimaHome } from '../helpers/sim.js';
-import type { SimHostagentLine, SimKillLine } from '../../../src/lima/sim/paths.js';
+import type { SimHostagentLine, SimKillLine } from '../../../src/sim/paths.js';
 
 registerLeakCheck();
 

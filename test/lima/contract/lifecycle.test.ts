@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { bootTemplate, contract, createAndStart, quoted, registerLeakCheck, simOnly } from './contract.js';
 import { haEvents, pidFrom, waitFor } from '../helpers/sim.js';
-import type { SimHostagentLine, SimKillLine } from '../../../src/lima/sim/paths.js';
+import type { SimHostagentLine, SimKillLine } from '../../../src/sim/paths.js';
 
 registerLeakCheck();
 

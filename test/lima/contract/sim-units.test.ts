@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { parseArgs, splitCommand, type FlagSpec } from '../../../src/lima/sim/cli.js';
-import { loadFaults, scaled } from '../../../src/lima/sim/faults.js';
-import { instNameError, validateInstanceName } from '../../../src/lima/sim/names.js';
-import { Fatal, goDuration, parseGoDuration, parseRfc3339, rfc3339 } from '../../../src/lima/sim/output.js';
-import { writeSimFaults } from '../../../src/lima/sim/paths.js';
-import { applySet, parseTemplate, ramInBytes, validateTemplate } from '../../../src/lima/sim/template.js';
+import { parseArgs, splitCommand, type FlagSpec } from '../../../src/sim/cli.js';
+import { loadFaults, scaled } from '../../../src/sim/faults.js';
+import { instNameError, validateInstanceName } from '../../../src/sim/names.js';
+import { Fatal, goDuration, parseGoDuration, parseRfc3339, rfc3339 } from '../../../src/sim/output.js';
+import { writeSimFaults } from '../../../src/sim/paths.js';
+import { applySet, parseTemplate, ramInBytes, validateTemplate } from '../../../src/sim/template.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'force', short: 'f', type: 'bool' },

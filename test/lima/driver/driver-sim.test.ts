@@ -3,7 +3,7 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLimaError, isProcessAlive, type LimaError } from '../../../src/lima/index.js';
-import { readSimCalls } from '../../../src/lima/sim/paths.js';
+import { readSimCalls } from '../../../src/sim/paths.js';
 import { waitFor } from '../watch/wait.js';
 import { overlaps, processesMentioning, simEnv, survivors } from './sim-env.js';
 

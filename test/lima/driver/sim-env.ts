@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/log.js';
 import { createLimaDriver, isProcessAlive, parsePid, resolveLimactl, type DriverTimeouts, type LimaDriverHandle } from '../../../src/lima/index.js';
-import { readSimCalls, readSimCallLines, writeSimFaults, type SimFaults, type SimCallLine } from '../../../src/lima/sim/paths.js';
+import { readSimCalls, readSimCallLines, writeSimFaults, type SimFaults, type SimCallLine } from '../../../src/sim/paths.js';
 
 export interface SimEnv {
   readonly home: string;

@@ -14,10 +14,10 @@ import {
   type SimFaults,
   type SimFaultsFile,
   type SimLogLine,
-} from '../../../src/lima/sim/paths.js';
+} from '../../../src/sim/paths.js';
 
 /** The compiled simulator entry point. */
-export const SIM_MAIN = fileURLToPath(new URL('../../../src/lima/sim/main.js', import.meta.url));
+export const SIM_MAIN = fileURLToPath(new URL('../../../src/sim/main.js', import.meta.url));
 
 /** Shrinks Lima's waits to their floor: 2 s (LIMA_SIM_MIN_WAIT_MS) instead of up to 10 min. */
 export const TEST_TIME_SCALE = '0.01';

@@ -146,19 +146,27 @@ test.serial('aborting the signal stops delivery and leaves no timer or fs watche
   s.ac.abort();
   t.is(count(), before);
   appendFileSync(s.log, line(now + 1, { running: true, sshLocalPort: 9 }));
-  // Ten poll periods for a watcher that was not closed to deliver.
-  await new Promise((r) => setTimeout(r, 200));
+  // No timer, immediate or fs watcher of the watcher is left (checked above), so nothing can
+  // deliver the new line: a few turns of the event loop are enough to see that, no sleep.
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   t.deepEqual(s.types(), ['starting']);
 });
 
+// Serial for the same reason: the handle counts must be this test's own.
 test.serial('a watcher created with an aborted signal never polls', async (t) => {
+  const count = (): number =>
+    (process as unknown as { getActiveResourcesInfo(): string[] })
+      .getActiveResourcesInfo()
+      .filter((h) => h === 'Timeout' || h === 'FSEvent' || h === 'Immediate').length;
   const dir = join(root, `aborted${++n}`);
   mkdirSync(dir);
   const now = Date.now();
   writeFileSync(join(dir, 'ha.stdout.log'), line(now, { sshLocalPort: 1 }));
   const events: HostagentEvent[] = [];
+  const before = count();
   watchHostagent({ instanceDir: dir, since: 0, onEvent: (e) => events.push(e), signal: AbortSignal.abort(), pollMs: 20, log: silentLogger() });
-  await new Promise((r) => setTimeout(r, 100));
+  t.is(count(), before, 'no timer, immediate or fs watcher was created');
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   t.deepEqual(events, []);
 });
 

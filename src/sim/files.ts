@@ -1,4 +1,4 @@
-// File names inside an instance directory (lima.md §3.1) and where LIMA_HOME is.
+// File names inside an instance directory (docs/lima.md#on-disk-layout) and where LIMA_HOME is.
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// `limactl shell [--workdir DIR] NAME [CMD...]` (lima.md §2.8): runs CMD on this host in place of
+// `limactl shell [--workdir DIR] NAME [CMD...]` (docs/lima.md#mapping-to-lima): runs CMD on this host in place of
 // the guest and returns its exit code. Flags after NAME belong to CMD.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

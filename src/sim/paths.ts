@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /** `_`-prefixed names are reserved by Lima, so `list` never shows this directory. */
 export const SIM_DIR_NAME = '_sim';
 
-/** Fault knobs (lima.md §7.4, plus validateFail/validateDelayMs and deleteFail). Every knob is optional. */
+/** Fault knobs (docs/lima.md#fault-knobs, plus validateFail/validateDelayMs and deleteFail). Every knob is optional. */
 export interface SimFaults {
   createFail?: 'exists' | 'invalid' | 'download';
   createDelayMs?: number;

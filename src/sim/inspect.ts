@@ -1,4 +1,4 @@
-// Instance status exactly as lima.md §3.2 computes it: load + validate lima.yaml (error ⇒ status
+// Instance status exactly as docs/lima.md#instance-directory computes it: load + validate lima.yaml (error ⇒ status
 // ""), ha.pid liveness (stale file removed), a /v1/info probe of ha.sock (failure ⇒ Broken), the
 // driver's <vmType>.pid, then the total switch Running / Stopped / Broken with a sentence.
 // It never throws for a broken instance: problems are collected in `errors`.

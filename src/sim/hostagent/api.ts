@@ -1,4 +1,4 @@
-// The hostagent's REST API on ha.sock (lima.md §2.9): GET /v1/info → {"sshLocalPort":N}. With
+// The hostagent's REST API on ha.sock (docs/lima.md#mapping-to-lima): GET /v1/info → {"sshLocalPort":N}. With
 // haSockDead (re-read per request) the connection is dropped unanswered, so `list` sees Broken.
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// rdd-limactl-sim: a `limactl` stand-in that speaks Lima's CLI contract (lima.md §1-§3, §7) with
+// rdd-limactl-sim: a `limactl` stand-in that speaks Lima's CLI contract (docs/lima.md#conventions-of-limactl, docs/lima.md#mapping-to-lima, docs/lima.md#instance-directory) with
 // real files, a real detached hostagent process, and fault knobs. Every invocation except the
 // hostagent is recorded in $LIMA_HOME/_sim/calls.ndjson when it ends (SIGKILL cannot be recorded).
 import { GLOBAL_FLAGS, flagString, parseArgs, splitCommand } from './cli.js';

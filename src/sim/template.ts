@@ -1,5 +1,5 @@
 // Template handling, the minimal subset of limayaml the simulator needs: parse, validate (the
-// checks of lima.md §7.2 with Lima's messages), the `--set` subset, and default filling for list.
+// checks of docs/lima.md#mapping-to-lima with Lima's messages), the `--set` subset, and default filling for list.
 import { cpus as hostCpus, totalmem } from 'node:os';
 import { parse, parseDocument } from 'yaml';
 import { q } from './output.js';

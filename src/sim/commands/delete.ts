@@ -1,4 +1,4 @@
-// `limactl delete [-f] NAME...` (lima.md §2.4, §7.2): a missing name is ignored (exit 0); without
+// `limactl delete [-f] NAME...` (docs/lima.md#mapping-to-lima): a missing name is ignored (exit 0); without
 // -f the instance must be Stopped; -f force-stops first. Names are processed in order.
 import { existsSync, rmSync } from 'node:fs';
 import type { Ctx } from '../context.js';

@@ -1,4 +1,4 @@
-// The hostagent event stream (lima.md §3.3): one `{"time","status"}` JSON line per event in
+// The hostagent event stream (docs/lima.md#hostagent-events): one `{"time","status"}` JSON line per event in
 // ha.stdout.log, fsync'd. Writers live in the hostagent; `EventTail` and `StderrEcho` are the
 // readers used by `start`/`stop` (time filter, abort on a non-JSON line, `[hostagent] ` echo).
 import { closeSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `limactl create [--name N] [--set E]... (FILE|-|template:default|NAME)` (lima.md §2.1, §7.2).
+// `limactl create [--name N] [--set E]... (FILE|-|template:default|NAME)` (docs/lima.md#mapping-to-lima).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

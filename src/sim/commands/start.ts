@@ -1,4 +1,4 @@
-// `limactl start [--timeout D] NAME` (lima.md §2.2, §7.2): creates from template:default when
+// `limactl start [--timeout D] NAME` (docs/lima.md#mapping-to-lima): creates from template:default when
 // the instance is missing (and fails the offline download), launches the hostagent detached in
 // its own process group, waits for ha.pid, then tails the event stream until an outcome.
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Instance names (lima.md §1): a containerd identifier (≤ 76 chars) not ending in .yml/.yaml,
+// Instance names (docs/lima.md#conventions-of-limactl): a containerd identifier (≤ 76 chars) not ending in .yml/.yaml,
 // whose `<dir>/ssh.sock.<16 digits>` path fits UNIX_PATH_MAX. Messages follow dirnames/identifiers.
 import { basename, join } from 'node:path';
 import { Fatal, q } from './output.js';

@@ -1,4 +1,4 @@
-// `limactl edit [--set E]... [--cpus N] [--memory F] [--disk F] NAME` (lima.md §2.7): only for a
+// `limactl edit [--set E]... [--cpus N] [--memory F] [--disk F] NAME` (docs/lima.md#mapping-to-lima): only for a
 // stopped instance; rejects disk shrink; "no changes" is success.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,8 @@
-// Pid files and process liveness, the way Lima reads them (lima.md §3.2): kill(pid, 0), EPERM
+// Pid files and process liveness, the way Lima reads them (docs/lima.md#instance-directory): kill(pid, 0), EPERM
 // counts as alive, a dead pid's file is deleted. Zombies count as dead: on a host whose init
 // never reaps orphans, a SIGKILLed hostagent would otherwise look alive forever.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { isProcessAlive } from '../driver/process.js';
+import { isProcessAlive } from '../lima/driver/process.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Lima's liveness rule, shared with the driver (one definition of "alive"). */

@@ -1,4 +1,4 @@
-// Creating an instance, shared by `create` and by `start` on a missing name (lima.md §2.1):
+// Creating an instance, shared by `create` and by `start` on a missing name (docs/lima.md#mapping-to-lima):
 // yq-style edits, validation (nothing written on failure), the files of a created instance, then
 // the "download" that leaves a diskless directory behind when it fails.
 import { existsSync, mkdirSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';

@@ -62,7 +62,7 @@ export function scaled(ms: number, env: NodeJS.ProcessEnv = process.env): number
   return Math.max(Math.round(ms * timeScale(env)), Math.min(ms, minWait(env)));
 }
 
-/** Built-in Lima timeouts (unscaled), lima.md §5. */
+/** Built-in Lima timeouts (unscaled), docs/lima.md#limas-built-in-timeouts. */
 export const LIMA_TIMEOUTS = {
   pidFileWait: 5_000,
   exitingEventWait: 190_000,

@@ -1,4 +1,4 @@
-// `limactl list [--json|--format F] [-q] [NAME...]` (lima.md §2.5): NDJSON by default for json,
+// `limactl list [--json|--format F] [-q] [NAME...]` (docs/lima.md#mapping-to-lima): NDJSON by default for json,
 // omitempty fields, warnings for no instances / unmatched names, fatal `unmatched instances`.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

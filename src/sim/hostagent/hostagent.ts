@@ -1,4 +1,4 @@
-// `limactl hostagent --pidfile P --socket S NAME` (hidden; lima.md §2.3, §2.9, §3.3, §7.2).
+// `limactl hostagent --pidfile P --socket S NAME` (hidden; docs/lima.md#mapping-to-lima, docs/lima.md#hostagent-events).
 // Writes its pid file, ssh.config and cidata.iso, serves ha.sock, runs the driver child, and
 // emits the event stream on stdout (ha.stdout.log) with JSON logs on stderr (ha.stderr.log).
 // The first SIGINT/SIGTERM shuts it down cleanly; a second one is swallowed.

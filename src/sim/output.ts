@@ -1,4 +1,4 @@
-// limactl's stderr protocol (lima.md §1, §7.1): logrus text lines `time="…" level=L msg="…"` or,
+// limactl's stderr protocol (docs/lima.md#conventions-of-limactl): logrus text lines `time="…" level=L msg="…"` or,
 // with --log-format=json, one JSON object per line. A failure is a thrown Fatal: main prints one
 // `level=fatal` line and exits 1.
 

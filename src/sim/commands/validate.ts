@@ -1,4 +1,4 @@
-// `limactl validate [--fill] FILE...` (lima.md §2.6): the instance name comes from the file's
+// `limactl validate [--fill] FILE...` (docs/lima.md#mapping-to-lima): the instance name comes from the file's
 // basename; the same checks as create plus the unused-param check; the first failure is fatal.
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';

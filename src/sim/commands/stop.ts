@@ -1,4 +1,4 @@
-// `limactl stop [-f] [NAME...]` (lima.md §2.3, §7.2). Graceful: SIGINT to the hostagent, wait for
+// `limactl stop [-f] [NAME...]` (docs/lima.md#mapping-to-lima). Graceful: SIGINT to the hostagent, wait for
 // the `exiting` event (3m10s, scaled), then for status Stopped (3m, scaled). Forced: SIGKILL the
 // driver and the hostagent, remove *.pid *.sock *.tmp; never fails.
 import { readdirSync, statSync } from 'node:fs';
