@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conditionOf, offlineTemplate, rddHome } from './helpers/harness.js';
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('a foreign LimaVM rd: start fails fast with NameConflict, reset refuses, delete leaves it and its instance', async (t) => {
   const h = rddHome(t);
   writeFileSync(join(h.home, 't.yaml'), offlineTemplate());

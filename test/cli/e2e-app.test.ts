@@ -7,6 +7,7 @@ import { conditionOf, rddHome } from './helpers/harness.js';
 
 const restartCount = (vm: Resource | undefined) => (vm?.status as { restartCount?: number } | undefined)?.restartCount ?? 0;
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete is refused, stop, delete', async (t) => {
   const h = rddHome(t);
 
@@ -90,6 +91,7 @@ test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('stop without an App and set --dry-run create nothing', async (t) => {
   const h = rddHome(t);
   const stop = await h.run(['stop']);
@@ -110,6 +112,7 @@ test.serial('stop without an App and set --dry-run create nothing', async (t) =>
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('usage errors exit 2 and start no daemon', async (t) => {
   const h = rddHome(t);
   const cases: Array<[string[], RegExp]> = [

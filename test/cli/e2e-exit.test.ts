@@ -7,6 +7,7 @@ import { rddHome } from './helpers/harness.js';
 
 const FAKE_DAEMON = fileURLToPath(new URL('./fixtures/fake-daemon.js', import.meta.url));
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('timeouts exit 4: a slow boot under --timeout, and wait-condition', async (t) => {
   const h = rddHome(t);
   h.prepare();
@@ -30,6 +31,7 @@ test.serial('timeouts exit 4: a slow boot under --timeout, and wait-condition', 
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('service start and stop time out with exit 4 on a daemon that does not answer or does not stop', async (t) => {
   const h = rddHome(t);
   h.prepare();
@@ -51,6 +53,7 @@ for (const [label, version, protocol] of [
   ['another protocol', '0.1.0', '99'],
   ['another major version', '99.0.0', '1'],
 ] as const) {
+  // Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
   test.serial(`an incompatible daemon (${label}) exits 5 with what to do`, async (t) => {
     const h = rddHome(t);
     h.prepare();

@@ -6,6 +6,7 @@ import { connect } from '../../src/transport/index.js';
 import { OFFLINE_TEMPLATE } from '../helpers/core.js';
 import { rddHome } from './helpers/harness.js';
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('a gateway client cannot add an owned-by finalizer; the daemon itself can', async (t) => {
   const h = rddHome(t);
   const started = await h.run(['service', 'start']);

@@ -11,6 +11,7 @@ const PARAMS = 'param:\n  FOO: a\n  BAR: b\nprovision:\n- mode: system\n  script
 const statusOf = (o: Resource | undefined) => (o?.status ?? {}) as { restartCount?: number };
 const specOf = (o: Resource | undefined) => (o?.spec ?? {}) as { running?: boolean; params?: Record<string, string> };
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('LimaVM lifecycle: create from a file, logs, shell, stop, start, restart, params, reset, delete', async (t) => {
   const h = rddHome(t);
   writeFileSync(join(h.home, 'dev.yaml'), offlineTemplate(PARAMS));
@@ -79,6 +80,7 @@ test.serial('LimaVM lifecycle: create from a file, logs, shell, stop, start, res
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('apply, get -w, a rejected create cleans up its ConfigMap, ctl delete', async (t) => {
   const h = rddHome(t);
   const cm = (text: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tmpl\n  labels: {team: a}\ndata:\n  template: |\n${text.replace(/^/gm, '    ')}\n`;

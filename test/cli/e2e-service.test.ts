@@ -18,6 +18,7 @@ interface Status {
   ports?: Record<string, number>;
 }
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('two instances run side by side with separate state and host ports; the flag wins over RDD_INSTANCE', async (t) => {
   const h = rddHome(t);
   // dev and vde have the same index, so derived ports would collide (issue 11, item 10).
@@ -59,6 +60,7 @@ test.serial('two instances run side by side with separate state and host ports; 
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('a stale pid file (dead process, or a pid reused by another program) is handled', async (t) => {
   const h = rddHome(t);
   h.prepare();
@@ -92,6 +94,7 @@ test.serial('a stale pid file (dead process, or a pid reused by another program)
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('kill -9 of the daemon during `rdd start`, then `rdd start` converges', async (t) => {
   const h = rddHome(t);
   h.prepare();
@@ -115,6 +118,7 @@ test.serial('kill -9 of the daemon during `rdd start`, then `rdd start` converge
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('`service stop` while VMs run stops them gracefully (no SIGKILL) and leaves no process', async (t) => {
   const h = rddHome(t);
   t.is((await h.run(['start'])).exitCode, 0);
@@ -137,6 +141,7 @@ test.serial('`service stop` while VMs run stops them gracefully (no SIGKILL) and
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('service status, paths, logs, reset and delete', async (t) => {
   const h = rddHome(t);
   const stopped = await h.json<Status>(['service', 'status']);
@@ -185,6 +190,7 @@ test.serial('service status, paths, logs, reset and delete', async (t) => {
   t.deepEqual(readdirSync(p.dir), []);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('service delete stops VMs a killed daemon left running', async (t) => {
   const h = rddHome(t);
   t.is((await h.run(['start'])).exitCode, 0);

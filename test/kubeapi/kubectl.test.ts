@@ -26,6 +26,7 @@ function ok(t: { is(a: unknown, b: unknown, m?: string): void }, r: RunResult, w
 
 const restarts = (vm: Resource | undefined): number => (vm?.status as { restartCount?: number } | undefined)?.restartCount ?? 0;
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('kubectl drives the App: apply, wait, get, guard, label, annotate, patch, watch, conflicts, dry run, delete', async (t) => {
   const h = rddHome(t);
   const file = join(h.home, 'app.yaml');
@@ -94,6 +95,7 @@ test.serial('kubectl drives the App: apply, wait, get, guard, label, annotate, p
   await h.shutdown(t);
 });
 
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
 test.serial('rdd service kubeconfig, paths and kubectl explain; a missing kubectl is a clear error', async (t) => {
   const h = rddHome(t);
   const missing = await h.run(['kubectl', 'get', 'ns'], { env: { PATH: join(h.home, 'empty-bin') } });
