@@ -1,26 +1,15 @@
-// kubectl-style tables: no borders, columns padded by three spaces, no trailing blanks.
-import Table from 'cli-table3';
+// kubectl-style tables: no borders, columns padded by three spaces, no trailing blanks. Widths
+// count UTF-16 units, as kubectl's tabwriter counts runes; names and reasons are ASCII. (Written
+// here rather than with cli-table3, whose layout engine cost 5–6 ms of a 130 ms command.)
 
-const NO_BORDER = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '',
-} as const;
+const pad = (cells: readonly string[], widths: readonly number[]): string =>
+  cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 3))).join('').trimEnd();
 
 export function renderTable(head: readonly string[] | undefined, rows: ReadonlyArray<readonly string[]>): string {
-  const t = new Table({
-    ...(head ? { head: [...head] } : {}),
-    chars: NO_BORDER,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
-  });
-  for (const r of rows) t.push([...r]);
-  return t
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l !== '')
-    .join('\n');
+  const all = head ? [head, ...rows] : rows;
+  const widths: number[] = [];
+  for (const r of all) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return all.map((r) => pad(r, widths)).filter((l) => l !== '').join('\n');
 }
 
 /** Two columns, `KEY   VALUE`, for status-like output. */
@@ -54,6 +43,6 @@ export class RowPrinter {
   }
 
   private line(cells: readonly string[]): void {
-    this.write(cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd((this.widths[i] ?? 0) + 3))).join('').trimEnd());
+    this.write(pad(cells, this.widths));
   }
 }
