@@ -56,10 +56,11 @@ test.serial('App lifecycle: start settles, set restarts the VM, a guarded delete
   t.is(tooMany.exitCode, 3);
   t.regex(tooMany.stderr, /spec\.virtualMachine\.cpus 100000 exceeds the host CPU count/);
 
-  // Exit 3 at once: admission runs Lima on the App's rendered template (issue 11, item 3).
+  // Exit 3 at once: admission runs Lima on the App's rendered template (issue 11, item 3). A
+  // template Lima has not judged yet: the driver remembers verdicts by text.
   const genBefore = (await h.get('app', 'app'))?.metadata.generation;
   h.faults({ default: { validateFail: 'memory is rejected (injected)' } });
-  const rejected = await h.run(['set', 'virtualMachine.cpus=2']);
+  const rejected = await h.run(['set', 'virtualMachine.memory=3Gi']);
   t.is(rejected.exitCode, 3, rejected.stderr);
   t.regex(rejected.stderr, /Lima rejects the template for this configuration: .*memory is rejected \(injected\)/);
   t.is((await h.get('app', 'app'))?.metadata.generation, genBefore, 'nothing stored');

@@ -16,6 +16,7 @@ import { cancelledBeforeRun, runLimactl, type RunContext } from './run.js';
 import { startInstance } from './start.js';
 import { stopInstance } from './stop.js';
 import { create, list, remove, shell, validate, version } from './verbs.js';
+import { VerdictCache } from './verdicts.js';
 
 export interface LimaDriverOptions {
   readonly limaHome: string;
@@ -52,6 +53,7 @@ export function createLimaDriver(opts: LimaDriverOptions): LimaDriverHandle {
   const runCtx: RunContext = { binary, limaHome: opts.limaHome, env: opts.env ?? {}, log, killGraceMs: timeouts.killGraceMs };
   const instanceDir = (name: string): string => instanceDirOf(opts.limaHome, name);
   const ctx: OpContext = { run: (req) => runLimactl(runCtx, req), instanceDir, timeouts, scratchDir: opts.scratchDir ?? tmpdir() };
+  const verdicts = new VerdictCache();
   const mutex = new KeyedMutex();
 
   // Serializes `fn` on the instance; a caller that gives up while queued gets Cancelled.
@@ -95,7 +97,7 @@ export function createLimaDriver(opts: LimaDriverOptions): LimaDriverHandle {
     validate: async (name, template, o) => {
       assertInstanceName(name);
       guard(`validate ${name}`, o);
-      return validate(ctx, name, template, o);
+      return verdicts.get(name, template, () => validate(ctx, name, template, o));
     },
     readInstanceDir: (name) => {
       assertInstanceName(name);

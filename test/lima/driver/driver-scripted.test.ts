@@ -295,3 +295,18 @@ test('a crash without a log line is Unknown, quoting its first error-like text l
   const e = await limaError(t, s.driver.list());
   t.like(e, { code: 'Unknown', exitCode: 2, shortMessage: 'limactl exited with code 2: panic: runtime error: index out of range' });
 });
+
+test('validate asks limactl once per name and text: a verdict is remembered, a failure to run is not', async (t) => {
+  const s = scripted(t, { validate: {} });
+  t.deepEqual(await s.driver.validate('dev', 'cpus: 2\n'), { ok: true });
+  t.deepEqual(await s.driver.validate('dev', 'cpus: 2\n'), { ok: true });
+  t.is(s.calls().length, 1);
+  await s.driver.validate('dev', 'cpus: 4\n');
+  await s.driver.validate('other', 'cpus: 2\n');
+  t.is(s.calls().length, 3);
+
+  const refused = scripted(t, { validate: { stderr: ['limactl: must not run as the root user'], exitCode: 1 } });
+  await t.throwsAsync(refused.driver.validate('dev', 'x'));
+  await t.throwsAsync(refused.driver.validate('dev', 'x'));
+  t.is(refused.calls().length, 2);
+});
