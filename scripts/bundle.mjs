@@ -71,35 +71,29 @@ module.exports = new Proxy({}, {
   },
 };
 
-// CommonJS, because vm.Script (the only code cache Node 20 offers) runs scripts, not modules.
-await build({
-  ...common,
-  entryPoints: [dist('src/cli/bundle-entry.js')],
-  outfile: dist('rdd-cli.cjs'),
-  format: 'cjs',
-  // One function expression, so the launcher compiles the file as read (no wrapping copy).
-  banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
-  footer: { js: '})' },
-  // The launcher passes the bundle's URL (package-root.ts finds the package from it).
-  define: { 'import.meta.url': '__rddImportMetaUrl' },
-  alias,
-  external,
-  plugins: [daemonApart, lazyBuiltins],
-});
+/**
+ * One of the two bundles the bin runs through loadCached: CommonJS, because vm.Script (the only
+ * code cache Node 20 offers) runs scripts, not modules; one function expression, so the launcher
+ * compiles the file as read (no wrapping copy); the launcher passes the bundle's URL as
+ * import.meta.url (package-root.ts finds the package from it).
+ */
+const cachedBundle = (entry, outfile, plugins = []) =>
+  build({
+    ...common,
+    entryPoints: [dist(entry)],
+    outfile: dist(outfile),
+    format: 'cjs',
+    banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
+    footer: { js: '})' },
+    define: { 'import.meta.url': '__rddImportMetaUrl' },
+    alias,
+    external,
+    plugins,
+  });
 
-// The daemon, beside rdd-cli.cjs (so the package-relative paths resolve alike) and in the same
-// form, loaded by `rdd service serve` only.
-await build({
-  ...common,
-  entryPoints: [dist('src/service/serve.js')],
-  outfile: dist('rdd-daemon.cjs'),
-  format: 'cjs',
-  banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
-  footer: { js: '})' },
-  define: { 'import.meta.url': '__rddImportMetaUrl' },
-  alias,
-  external,
-});
+await cachedBundle('src/cli/bundle-entry.js', 'rdd-cli.cjs', [daemonApart, lazyBuiltins]);
+// The daemon, beside rdd-cli.cjs (so the package-relative paths resolve alike), loaded by `rdd service serve` only.
+await cachedBundle('src/service/serve.js', 'rdd-daemon.cjs');
 
 // The bin is CommonJS too: Node starts a CommonJS main without its ES module loader, which costs
 // about 9 ms of a client command (resolving and translating the entry as a module).
