@@ -109,7 +109,8 @@ driverContract('faults: validateFail, degraded and exiting starts, a start that 
   t.deepEqual(await d.run(driver.validate('vm1', TEMPLATE)), { ok: true });
   t.like(await d.run(driver.validate('vm1', 'images: []\n')), { ok: false });
   d.faults({ default: { validateFail: 'rejected by the test' } });
-  const v = await d.run(driver.validate('vm1', TEMPLATE));
+  // Another name: a driver may remember Lima's verdict on a (name, text) it has already asked about.
+  const v = await d.run(driver.validate('vm2', TEMPLATE));
   t.true(!v.ok && /rejected by the test/.test(v.message));
 
   d.faults({ default: { startOutcome: 'degraded' } });
