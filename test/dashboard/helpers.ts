@@ -4,13 +4,13 @@
 // process it started (the daemon, hostagents, the browser).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/package-root.js';
 import { rddHome, type RddHome } from '../cli/helpers/harness.js';
+import { freePort } from '../helpers/ports.js';
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -59,18 +59,6 @@ export async function screenshot(t: ExecutionContext, page: Page, name = 'page')
   return file;
 }
 
-/** A port free right now: the daemon gets it in config.json so a restarted daemon keeps its origin. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface Daemon {
   readonly home: RddHome;
   readonly port: number;
@@ -79,7 +67,7 @@ export interface Daemon {
 }
 
 /**
- * A daemon on a fixed port in a fresh RDD_HOME, stopped (and its processes reaped) at teardown.
+ * A daemon on a fixed port (in config.json, so a restarted daemon keeps its origin) in a fresh RDD_HOME, stopped (and its processes reaped) at teardown.
  * `config.port: 0` leaves the port to the daemon (then `port` is not its port).
  */
 export async function daemon(t: ExecutionContext, config: Record<string, unknown> = {}): Promise<Daemon> {

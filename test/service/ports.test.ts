@@ -8,6 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { choosePort, readPortClaims } from '../../src/actors/app/port.js';
 import { sshPortFor, preferredKubernetesPort } from '../../src/actors/app/template.js';
 import { portClaimsFor, resolveInstance, resolvePaths } from '../../src/service/instance.js';
+import { freePort } from '../helpers/ports.js';
 
 function home(t: ExecutionContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'rdd-ports-'));
@@ -33,15 +34,6 @@ async function hold(t: ExecutionContext, port = 0): Promise<number> {
   });
   t.teardown(() => new Promise<void>((r) => srv.close(() => r())));
   const addr = srv.address();
-  return typeof addr === 'object' && addr ? addr.port : 0;
-}
-
-/** A port that was free a moment ago (the OS picks it). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen({ port: 0, host: '127.0.0.1' }, () => r()));
-  const addr = srv.address();
-  await new Promise<void>((r) => srv.close(() => r()));
   return typeof addr === 'object' && addr ? addr.port : 0;
 }
 
