@@ -11,6 +11,7 @@ import type { Mailboxes, MailboxRef } from './mailboxes.js';
 import { DEFAULT_SHUTDOWN_MS } from './policy.js';
 import { KeyedTimers } from './timers.js';
 import type { ActorContext, ActorRef, ChildSpec, Clock, KernelEvent, Reason, RestartPolicy, Result, StopOptions, Timers } from './types.js';
+import type { refBrand } from './types.js';
 
 /**
  * pending: waiting for its init signal (first start or restart backoff); starting: async init
@@ -127,8 +128,12 @@ export class Cell {
   }
 }
 
-/** The ActorRef implementation: no state of its own, everything reads through the cell. */
-export class RefImpl {
+/**
+ * The ActorRef implementation: no state of its own, everything reads through the cell. It takes
+ * any message, so it stands for an ActorRef<M> of every M (the brand is contravariant in M).
+ */
+export class RefImpl implements ActorRef<unknown> {
+  declare readonly [refBrand]: (m: unknown) => void;
   constructor(readonly cell: Cell) {}
   get path(): string {
     return this.cell.path;
@@ -153,8 +158,6 @@ export class RefImpl {
   }
 }
 
-/** The brand is a compile-time fiction: at runtime a ref is a RefImpl. */
-export const asRef = <M>(r: RefImpl): ActorRef<M> => r as unknown as ActorRef<M>;
 
 const abortError = (message: string) => new DOMException(message, 'AbortError');
 
@@ -185,11 +188,11 @@ export class Incarnation implements ActorContext<unknown> {
   ) {}
 
   get self(): ActorRef<unknown> {
-    return asRef(this.cell.ref);
+    return this.cell.ref;
   }
   get parent(): ActorRef<never> | undefined {
     const p = this.cell.parent;
-    return p === undefined ? undefined : asRef<never>(p.ref);
+    return p === undefined ? undefined : p.ref;
   }
   get path(): string {
     return this.cell.path;
@@ -222,11 +225,11 @@ export class Incarnation implements ActorContext<unknown> {
   }
   children(): ReadonlyArray<ActorRef<never>> {
     const kids = this.cell.children;
-    return kids === undefined ? [] : Array.from(kids.values(), (c) => asRef<never>(c.ref));
+    return kids === undefined ? [] : Array.from(kids.values(), (c) => c.ref);
   }
   child<CM = never>(name: string): ActorRef<CM> | undefined {
     const c = this.cell.children?.get(name);
-    return c === undefined ? undefined : asRef<CM>(c.ref);
+    return c === undefined ? undefined : c.ref;
   }
   stop(target: ActorRef<never>, opts?: StopOptions): Promise<Reason> {
     return this.cell.rt.stopFrom(this, this.cell.rt.cellOf(target, 'stop target'), opts);

@@ -2,7 +2,7 @@
 // incarnation down the same way: abort its signal, stop its children leaf-first in reverse
 // creation order, wait for the handler in flight, run finalize once, all under a deadline
 // after which the subtree's signals are aborted and what is left is finished by force.
-import { asRef, type Cell, type Incarnation, type Runtime } from './cell.js';
+import { type Cell, type Incarnation, type Runtime } from './cell.js';
 import { describeReason, isCrash } from './errors.js';
 import { addRestart, nextAttempt, nextDelay } from './policy.js';
 import { FINISH, INIT, STOP, TerminatedSignal, isSignal } from './signals.js';
@@ -359,7 +359,7 @@ export function finish(rt: Runtime, cell: Cell, reason: Reason): void {
   if (isCrash(reason) || reason === 'deleted') rt.log.info(fields, 'stopped');
   else rt.log.debug(fields, 'stopped');
   rt.emit({ type: 'stopped', path: cell.path, reason, ms });
-  const ev: Terminated = { ref: asRef<never>(cell.ref), path: cell.path, reason };
+  const ev: Terminated = { ref: cell.ref, path: cell.path, reason };
   const escalate = req?.escalate === true;
   const parent = cell.parent;
   if (parent !== undefined) notify(rt, parent, cell, ev, escalate);

@@ -6,42 +6,27 @@
 // Every mailbox is a direct child of the system, so nact's broken stop cascade never matters.
 import nact from 'nact';
 
-/** An opaque nact reference (a plain object nact resolves by path on each dispatch). */
-export type MailboxRef = { readonly __mailbox: unique symbol };
-
-interface NactCtx {
-  readonly resume: unknown;
+/**
+ * A mailbox and its accounting, so quiescence can be read without asking nact. A class, so the
+ * type is nominal: nact's own Ref type is structurally empty (any Ref passes for any other).
+ * Only this file reads its fields; everybody else just holds it.
+ */
+class Box {
+  /** Messages posted and not yet handed to the handler. */
+  queued = 0;
+  closed = false;
+  constructor(readonly ref: nact.Ref<unknown>) {}
 }
 
-/** The subset of nact we use, typed narrowly (nact's own typings accept any Ref for any Ref). */
-interface NactApi {
-  start(): MailboxRef;
-  spawn(
-    parent: MailboxRef,
-    f: (state: unknown, msg: unknown) => unknown,
-    name: string,
-    props: { initialState: unknown; onCrash: (msg: unknown, err: unknown, ctx: NactCtx) => unknown },
-  ): MailboxRef;
-  dispatch(ref: MailboxRef, msg: unknown): void;
-  stop(ref: MailboxRef): void;
-}
-
-const api = nact as unknown as NactApi;
+export type MailboxRef = Box;
 
 /** Handles one message for `owner`; must never throw or reject, and resolves to `owner`. */
 export type MailboxHandler<O> = (owner: O, msg: unknown) => O | Promise<O>;
 
-/** Per-mailbox accounting, so quiescence can be read without asking nact. */
-interface BoxStat {
-  queued: number;
-  closed: boolean;
-}
-
 export class Mailboxes<O> {
-  private readonly system = api.start();
+  private readonly system = nact.start();
   /** Mailboxes whose close is pending behind queued mail (swept at shutdown). */
   private readonly closing = new Set<MailboxRef>();
-  private readonly stats = new Map<MailboxRef, BoxStat>();
   private seq = 0;
   private closed = false;
   /** Messages posted to open mailboxes and not yet handed to their handler. */
@@ -58,16 +43,16 @@ export class Mailboxes<O> {
   /** A new mailbox whose messages go to handler(owner, msg), one at a time, in order. */
   create(owner: O): MailboxRef {
     const onFault = this.onFault;
-    const stat: BoxStat = { queued: 0, closed: false };
-    const run = (s: unknown, m: unknown): unknown => {
-      if (!stat.closed) {
-        stat.queued--;
+    let box: Box | undefined;
+    const run = (self: O, m: unknown): O | Promise<O> => {
+      if (box !== undefined && !box.closed) {
+        box.queued--;
         this.queued--;
       }
       this.running++;
       let r: O | Promise<O>;
       try {
-        r = this.handler(s as O, m);
+        r = this.handler(self, m);
       } catch (err) {
         this.running--;
         throw err;
@@ -82,58 +67,55 @@ export class Mailboxes<O> {
       r.then(done, done);
       return r;
     };
-    const ref = api.spawn(this.system, run, `m${++this.seq}`, {
-      // nact passes its state as the handler's first argument: the owner is that state, and the
-      // handler always returns it, so nact's state never changes.
-      initialState: owner,
-      // Never throws (a throwing onCrash kills the process under nact 7.6.2).
-      onCrash: (_msg, err, ctx) => {
-        try {
-          onFault(err);
-        } catch {
-          // nothing more to do: the fault has nowhere else to go
-        }
-        return ctx.resume;
-      },
-    });
-    this.stats.set(ref, stat);
-    return ref;
+    box = new Box(
+      nact.spawn(this.system, run, `m${++this.seq}`, {
+        // nact passes its state as the handler's first argument: the owner is that state, and the
+        // handler always returns it, so nact's state never changes.
+        initialState: owner,
+        // Never throws (a throwing onCrash kills the process under nact 7.6.2).
+        onCrash: (_msg, err, ctx) => {
+          try {
+            onFault(err);
+          } catch {
+            // nothing more to do: the fault has nowhere else to go
+          }
+          return ctx.resume;
+        },
+      }),
+    );
+    return box;
   }
 
   /** The owner is done with it: it will be closed once what is queued ahead has been handled. */
-  closeSoon(ref: MailboxRef): void {
-    this.closing.add(ref);
+  closeSoon(box: MailboxRef): void {
+    this.closing.add(box);
   }
 
   /** Enqueues; a message to a closed mailbox is dropped (the kernel dead-letters before that). */
-  post(ref: MailboxRef, msg: unknown): void {
-    const stat = this.stats.get(ref);
-    if (stat !== undefined) {
-      stat.queued++;
-      this.queued++;
-    }
-    api.dispatch(ref, msg);
+  post(box: MailboxRef, msg: unknown): void {
+    if (box.closed) return;
+    box.queued++;
+    this.queued++;
+    nact.dispatch(box.ref, msg);
   }
 
   /** Discards what is still queued; the in-flight message (if any) runs to completion. Idempotent (so is nact's stop). */
-  close(ref: MailboxRef): void {
-    this.closing.delete(ref);
-    const stat = this.stats.get(ref);
-    if (stat !== undefined) {
+  close(box: MailboxRef): void {
+    this.closing.delete(box);
+    if (!box.closed) {
       // nact drops what is queued (even a message already scheduled): it will never be handled.
-      this.queued -= stat.queued;
-      stat.queued = 0;
-      stat.closed = true;
-      this.stats.delete(ref);
+      this.queued -= box.queued;
+      box.queued = 0;
+      box.closed = true;
     }
-    api.stop(ref);
+    nact.stop(box.ref);
   }
 
   /** Closes every mailbox, then the nact system (removing it from nact's process-global map). */
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const ref of [...this.closing]) this.close(ref);
-    api.stop(this.system);
+    for (const box of [...this.closing]) this.close(box);
+    nact.stop(this.system);
   }
 }

@@ -1,7 +1,7 @@
 // The kernel: one nact system, the top-level actors, asks, dead letters and lifecycle events.
 // It implements both the public Kernel and the Runtime that cells and contexts call back into.
 import type { Logger } from 'pino';
-import { asRef, Cell, RefImpl, type Incarnation, type PendingAsk, type Runtime } from './cell.js';
+import { Cell, RefImpl, type Incarnation, type PendingAsk, type Runtime } from './cell.js';
 import { clampMs, realClock, trackedClock, type TrackedClock } from './clock.js';
 import { DeadLetters } from './dead-letters.js';
 import { kernelErrors } from './errors.js';
@@ -212,7 +212,7 @@ export class System implements Kernel, Runtime {
     watching.add(target);
     if (target.finished) {
       // A late watch still hears of the death, at once.
-      const ev = { ref: asRef<never>(target.ref), path: target.path, reason: target.finalReason ?? 'normal' };
+      const ev = { ref: target.ref, path: target.path, reason: target.finalReason ?? 'normal' };
       this.mailboxes.post(inc.cell.box, new TerminatedSignal(inc, target, ev, false));
       return;
     }
@@ -231,12 +231,14 @@ export class System implements Kernel, Runtime {
     const path = `${parent === undefined ? '/user' : parent.path}/${spec.name}`;
     const siblings = parent === undefined ? this.top : (parent.children ??= new Map());
     if (siblings.has(spec.name)) throw kernelErrors.duplicateName(path);
-    const cell = new Cell(this, parent, spec.name, path, spec as unknown as ChildSpec<unknown, unknown>);
+    // The cell erases S and M; sound because it hands the behaviour only states the behaviour
+    // returned and messages told through the ActorRef<M> returned below.
+    const cell = new Cell(this, parent, spec.name, path, spec as ChildSpec<unknown, unknown>);
     siblings.set(spec.name, cell);
     this.mailboxes.post(cell.box, INIT);
     this.log.debug({ path }, 'spawned');
     this.emit({ type: 'spawned', path });
-    return asRef<M>(cell.ref);
+    return cell.ref;
   }
 
   private async runShutdown(opts: ShutdownOptions): Promise<void> {

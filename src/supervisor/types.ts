@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 /** Why an actor ended. 'normal' and 'shutdown' and 'deleted' are clean exits; {error} is a crash. */
 export type Reason = 'normal' | 'shutdown' | 'deleted' | { readonly error: unknown };
 
-declare const refBrand: unique symbol;
+/** The brand's key: type-level only (no value exists at runtime). */
+export declare const refBrand: unique symbol;
 
 /**
  * A handle to an actor that accepts messages of type M. Branded: an ActorRef<A> is not
