@@ -43,9 +43,8 @@ export class Mailboxes<O> {
   /** A new mailbox whose messages go to handler(owner, msg), one at a time, in order. */
   create(owner: O): MailboxRef {
     const onFault = this.onFault;
-    let box: Box | undefined;
     const run = (self: O, m: unknown): O | Promise<O> => {
-      if (box !== undefined && !box.closed) {
+      if (!box.closed) {
         box.queued--;
         this.queued--;
       }
@@ -67,7 +66,8 @@ export class Mailboxes<O> {
       r.then(done, done);
       return r;
     };
-    box = new Box(
+    // `run` reads `box` only when a message arrives, after the spawn below has returned.
+    const box: Box = new Box(
       nact.spawn(this.system, run, `m${++this.seq}`, {
         // nact passes its state as the handler's first argument: the owner is that state, and the
         // handler always returns it, so nact's state never changes.
