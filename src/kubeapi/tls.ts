@@ -43,18 +43,25 @@ function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem };
 }
 
-function serial(): string {
-  // A positive serial: clear the top bit so DER does not read it as negative.
-  const b = randomBytes(16);
-  b[0] = b[0]! & 0x7f;
+/** Random bytes for certificate serials (tests pass their own to reach the rare cases). */
+export type SerialBytes = (n: number) => Uint8Array;
+
+/**
+ * A positive 16-byte serial whose first byte is never zero. node-forge strips only one leading
+ * zero byte, so a serial starting 00 00 with a third byte below 0x80 was encoded with illegal
+ * padding, and OpenSSL then refused the certificate (about one certificate in 65536).
+ */
+function serial(random: SerialBytes): string {
+  const b = Buffer.from(random(16));
+  b[0] = 0x40 | (b[0]! & 0x3f);
   return b.toString('hex');
 }
 
-function makeCa(commonName: string, years: number): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; certPem: string; keyPem: string } {
+function makeCa(commonName: string, years: number, random: SerialBytes): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; certPem: string; keyPem: string } {
   const k = rsaKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
+  cert.serialNumber = serial(random);
   cert.validity.notBefore = new Date(Date.now() - DAY_MS);
   cert.validity.notAfter = new Date(Date.now() + years * 365 * DAY_MS);
   const subject = [{ name: 'commonName', value: commonName }];
@@ -69,11 +76,11 @@ function makeCa(commonName: string, years: number): { cert: forge.pki.Certificat
   return { cert, key: k.privateKey, certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
 }
 
-function makeServing(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }, years: number): { certPem: string; keyPem: string } {
+function makeServing(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }, years: number, random: SerialBytes): { certPem: string; keyPem: string } {
   const k = rsaKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
-  cert.serialNumber = serial();
+  cert.serialNumber = serial(random);
   cert.validity.notBefore = new Date(Date.now() - DAY_MS);
   cert.validity.notAfter = new Date(Date.now() + years * 365 * DAY_MS);
   cert.setSubject([{ name: 'commonName', value: 'rdd-apiserver' }]);
@@ -117,7 +124,8 @@ function readIfValid(f: TlsFiles): TlsMaterial | undefined {
  * The CA and serving certificate in `dir`, made on first use. A CA that is still valid is kept
  * (so existing kubeconfigs keep working); only an expiring serving certificate is re-issued.
  */
-export function ensureTls(dir: string, o: { commonName: string }): TlsMaterial {
+export function ensureTls(dir: string, o: { commonName: string; serialBytes?: SerialBytes }): TlsMaterial {
+  const random = o.serialBytes ?? randomBytes;
   const f = tlsFiles(dir);
   const existing = readIfValid(f);
   if (existing) return existing;
@@ -135,12 +143,12 @@ export function ensureTls(dir: string, o: { commonName: string }): TlsMaterial {
       ca = undefined;
     }
     if (!ca) {
-      const made = makeCa(o.commonName, 10);
+      const made = makeCa(o.commonName, 10, random);
       writePrivateFile(f.caKey, made.keyPem);
       writePrivateFile(f.caCert, made.certPem);
       ca = made;
     }
-    const serving = makeServing(ca, 1);
+    const serving = makeServing(ca, 1, random);
     writePrivateFile(f.key, serving.keyPem);
     writePrivateFile(f.cert, serving.certPem);
     return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };

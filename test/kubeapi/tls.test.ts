@@ -1,6 +1,7 @@
 // The per-instance CA and serving certificate: made once, keys 0600, kept across restarts, and
 // a kubeconfig that embeds the CA.
 import { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,21 @@ test('ensureTls makes a CA and a loopback serving certificate once, with private
   t.is(again.caPem, first.caPem);
   t.not(again.certPem, first.certPem);
   t.true(new X509Certificate(again.certPem).verify(ca.publicKey));
+});
+
+// CI once saw a daemon die at start with "asn1 encoding routines::illegal padding": a random serial
+// began 00 00 0x (one certificate in 65536), and node-forge strips only one leading zero.
+test('certificates whose random serial begins with zero bytes are still valid DER', (t) => {
+  for (const head of [[0x00, 0x00, 0x12], [0x00, 0x00, 0x00], [0xff, 0xff]]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const serialBytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => head[i] ?? 0x5a);
+    const m = ensureTls(dir, { commonName: 'rdd-t-ca', serialBytes });
+    const ca = new X509Certificate(m.caPem);
+    const cert = new X509Certificate(m.certPem);
+    t.true(cert.verify(ca.publicKey), head.join(','));
+    t.notThrows(() => createSecureContext({ key: m.keyPem, cert: m.certPem }), head.join(','));
+  }
 });
 
 test('the kubeconfig embeds the CA and the token under a context named after the instance', (t) => {
