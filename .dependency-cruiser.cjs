@@ -8,7 +8,7 @@ const any = (...res) => `^(${res.join('|')})`;
 
 // The bottom: resource types, errors, backoff; and the top-level utilities (logger, package root).
 const API = 'src/api/';
-const UTIL = 'src/(log|package-root)[.]ts$';
+const UTIL = 'src/(log|package-root|code-cache)[.]ts$';
 const STORE = 'src/store/';
 const SUPERVISOR = 'src/supervisor/';
 /** The kernel's narrow face for the edges: its error type (no imports) and its public types. */
@@ -121,7 +121,7 @@ module.exports = {
 
     // ---- one rule per layer: what it may import besides itself ----
     ...layer('api-is-the-bottom', 'src/api imports nothing else from src/.', API, []),
-    ...layer('utilities-are-leaves', 'The top-level utilities (log.ts, package-root.ts) import nothing from src/.', UTIL, []),
+    ...layer('utilities-are-leaves', 'The top-level utilities (log.ts, package-root.ts, code-cache.ts) import nothing from src/.', UTIL, []),
     ...layer('store-over-api', 'The store knows resources and errors, nothing above.', STORE, [API, UTIL]),
     ...layer('kernel-over-api', 'The actor kernel is generic: it knows no resource, store or transport.', SUPERVISOR, [API, UTIL]),
     ...layer('lima-over-api', 'The Lima driver and watcher know Lima, not the store, the actors or the kernel.', LIMA, [API, UTIL], {

@@ -3,10 +3,12 @@
 // written here. A client command then loads one precompiled script instead of a few hundred
 // modules (see docs/cli.md). The daemon (`rdd service serve`: store, actors, Lima driver,
 // Kubernetes API) is a second bundle, dist/rdd-daemon.cjs, loaded only by that command, so a
-// client never reads it.
+// client never reads it. The Lima simulator is a third (dist/limactl-sim.cjs runs it).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -95,25 +97,46 @@ await cachedBundle('src/cli/bundle-entry.js', 'rdd-cli.cjs', [daemonApart, lazyB
 // The daemon, beside rdd-cli.cjs (so the package-relative paths resolve alike), loaded by `rdd service serve` only.
 await cachedBundle('src/service/serve.js', 'rdd-daemon.cjs');
 
-// The bin is CommonJS too: Node starts a CommonJS main without its ES module loader, which costs
-// about 9 ms of a client command (resolving and translating the entry as a module).
-await build({
-  ...common,
-  entryPoints: [dist('src/cli/launch.js')],
-  outfile: dist('rdd.cjs'),
-  format: 'cjs',
-  banner: { js: '#!/usr/bin/env node\nvar __rddLaunchUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { 'import.meta.url': '__rddLaunchUrl' },
-});
+// The launchers are CommonJS too: Node starts a CommonJS main without its ES module loader, which
+// costs about 9 ms of a client command (resolving and translating the entry as a module).
+const launcher = (entry, outfile) =>
+  build({
+    ...common,
+    entryPoints: [dist(entry)],
+    outfile: dist(outfile),
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node\nvar __rddLaunchUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__rddLaunchUrl' },
+  });
+await launcher('src/cli/launch.js', 'rdd.cjs');
 chmodSync(dist('rdd.cjs'), 0o755);
 rmSync(dist('rdd.mjs'), { force: true }); // the bin before it was CommonJS
 
-// Fresh caches for both bundles: the client path's module code (launch.ts, warmUp) and the daemon's modules.
-rmSync(dist('rdd.cjs.cache'), { force: true }); // the cache's name before the bin was CommonJS
-rmSync(dist('rdd-cli.cjs.cache'), { force: true });
-rmSync(dist('rdd-daemon.cjs.cache'), { force: true });
+// The Lima simulator, bundled and cached the same way (src/sim/launch.ts); dist/src/sim/main.js
+// stays the same program unbundled.
+await cachedBundle('src/sim/main.js', 'limactl-sim.bundle.cjs');
+await launcher('src/sim/launch.js', 'limactl-sim.cjs');
+chmodSync(dist('limactl-sim.cjs'), 0o755);
+
+// Fresh caches for the bundles: the client path's module code (launch.ts, warmUp), the daemon's
+// modules, and the simulator's (after a `list` and a `validate`, the calls rdd makes most).
+for (const f of ['rdd.cjs.cache', 'rdd-cli.cjs.cache', 'rdd-daemon.cjs.cache', 'limactl-sim.bundle.cjs.cache']) rmSync(dist(f), { force: true });
 const r = spawnSync(process.execPath, [dist('rdd.cjs')], { env: { ...process.env, RDD_WARM_CODE_CACHE: 'daemon' }, stdio: 'inherit' });
 if (r.status !== 0) throw new Error(`writing the CLI code cache failed (exit ${String(r.status)})`);
+const limaHome = mkdtempSync(join(tmpdir(), 'rdd-build-lima-'));
+try {
+  const template = join(limaHome, 'vm.yaml');
+  writeFileSync(template, 'images:\n  - location: /etc/profile\n');
+  for (const args of [['list', '--json'], ['validate', template]]) {
+    const s = spawnSync(process.execPath, [dist('limactl-sim.cjs'), '--log-format=json', ...args], {
+      env: { ...process.env, LIMA_HOME: limaHome, RDD_WARM_CODE_CACHE: 'sim' },
+      encoding: 'utf8',
+    });
+    if (s.status !== 0) throw new Error(`writing the simulator's code cache failed (limactl ${args.join(' ')}: exit ${String(s.status)}): ${s.stderr}`);
+  }
+} finally {
+  rmSync(limaHome, { recursive: true, force: true });
+}
 
 // The status page (docs/dashboard.md) is bundled for the browser separately.
 await import('./bundle-dashboard.mjs');

@@ -12,6 +12,8 @@ export interface Ctx {
   readonly logFormat: 'json' | 'text';
   readonly flags: FlagValues;
   readonly positionals: string[];
+  /** The script this program runs from (dist/limactl-sim.cjs or dist/src/sim/main.js): the hostagent is this program again. */
+  readonly self: string;
   /** Version number without the `limactl version ` prefix, e.g. "2.2.0-sim". */
   readonly version: string;
   /** The knobs for an instance (default section only when null), read from disk now. */

@@ -2,6 +2,7 @@
 // rdd-limactl-sim: a `limactl` stand-in that speaks Lima's CLI contract (docs/lima.md#conventions-of-limactl, docs/lima.md#mapping-to-lima, docs/lima.md#instance-directory) with
 // real files, a real detached hostagent process, and fault knobs. Every invocation except the
 // hostagent is recorded in $LIMA_HOME/_sim/calls.ndjson when it ends (SIGKILL cannot be recorded).
+import { fileURLToPath } from 'node:url';
 import { GLOBAL_FLAGS, flagString, parseArgs, splitCommand } from './cli.js';
 import { ALIASES, COMMANDS } from './commands/table.js';
 import type { Ctx } from './context.js';
@@ -113,6 +114,8 @@ async function main(): Promise<void> {
       logFormat: format,
       flags: parsed.flags,
       positionals: parsed.positionals,
+      // main() runs only as a program, so argv[1] is its script.
+      self: process.argv[1] ?? fileURLToPath(import.meta.url),
       version,
       faults: (name) => {
         try {

@@ -17,9 +17,9 @@ export interface ResolvedLimactl extends LimactlBinary {
   readonly argsPrefix: string[];
 }
 
-/** Absolute path of the bundled simulator entry point (dist/src/sim/main.js). */
+/** Absolute path of the bundled simulator (dist/limactl-sim.cjs; dist/src/sim/main.js is the same program unbundled). */
 export function bundledSimulatorPath(): string {
-  return join(packageRoot(), 'dist', 'src', 'sim', 'main.js');
+  return join(packageRoot(), 'dist', 'limactl-sim.cjs');
 }
 
 /** True when `path` names the simulator: the bundled script, its bin name, or a `*-sim` binary. */

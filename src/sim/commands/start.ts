@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { flagString } from '../cli.js';
 import type { Ctx } from '../context.js';
 import { applyDiskFaults } from '../disk-faults.js';
@@ -48,8 +47,7 @@ function launchHostagent(ctx: Ctx, name: string, dir: string): { exit: () => str
   rmQuiet(err);
   const outFd = openSync(out, 'w', 0o644);
   const errFd = openSync(err, 'w', 0o644);
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const args = [main, ...(ctx.debug ? ['--debug'] : []), 'hostagent', '--pidfile', join(dir, FILES.haPid), '--socket', join(dir, FILES.haSock), name];
+  const args = [ctx.self, ...(ctx.debug ? ['--debug'] : []), 'hostagent', '--pidfile', join(dir, FILES.haPid), '--socket', join(dir, FILES.haSock), name];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', outFd, errFd], env: ctx.env });
   closeSync(outFd);
   closeSync(errFd);

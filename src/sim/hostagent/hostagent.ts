@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../package-root.js';
 import { flagString } from '../cli.js';
 import type { Ctx } from '../context.js';
 import { LIMA_TIMEOUTS, knobMs, scaled, type SimFaults } from '../faults.js';
@@ -132,7 +132,8 @@ class Hostagent {
   private startDriver(): void {
     const label = this.vmType === 'qemu' ? 'QEMU' : this.vmType.toUpperCase();
     this.log.info(`Starting ${label} (hint: to watch the boot progress, see ${JSON.stringify(join(this.dir, 'serial*.log'))})`);
-    const script = fileURLToPath(new URL('./driver-child.js', import.meta.url));
+    // From the package root, so the bundled simulator finds it too (its import.meta.url is the bundle's).
+    const script = join(packageRoot(), 'dist', 'src', 'sim', 'hostagent', 'driver-child.js');
     const child = spawn(process.execPath, [script, this.dir, driverPidFile(this.vmType), this.name], {
       stdio: 'ignore',
       env: this.ctx.env,

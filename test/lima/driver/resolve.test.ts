@@ -31,7 +31,7 @@ test('without limactl on PATH the bundled simulator runs under node', (t) => {
   const r = resolveLimactl({ env: { PATH: '/nonexistent' } });
   t.like(r, { path: bundledSimulatorPath(), kind: 'simulator', source: 'bundled', command: process.execPath });
   t.deepEqual(r.argsPrefix, [bundledSimulatorPath()]);
-  t.regex(bundledSimulatorPath(), /dist\/src\/sim\/main\.js$/);
+  t.regex(bundledSimulatorPath(), /dist\/limactl-sim\.cjs$/);
 });
 
 test('the simulator is recognised by path when given explicitly', (t) => {

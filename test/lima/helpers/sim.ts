@@ -16,8 +16,8 @@ import {
   type SimLogLine,
 } from '../../../src/sim/paths.js';
 
-/** The compiled simulator entry point. */
-export const SIM_MAIN = fileURLToPath(new URL('../../../src/sim/main.js', import.meta.url));
+/** The simulator as rdd runs it: bundled, from its code cache (dist/src/sim/main.js is the same program unbundled). */
+export const SIM_MAIN = fileURLToPath(new URL('../../../limactl-sim.cjs', import.meta.url));
 
 /** Shrinks Lima's waits to their floor: 2 s (LIMA_SIM_MIN_WAIT_MS) instead of up to 10 min. */
 export const TEST_TIME_SCALE = '0.01';
