@@ -1,7 +1,7 @@
 // The per-instance certificate authority and serving certificate of the Kubernetes API. Made once,
 // at first start, and kept in the service dir (keys 0600). kubectl pins the CA through the
 // kubeconfig, so the files survive restarts and a kubeconfig stays valid across them.
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import forge from 'node-forge';
@@ -36,11 +36,26 @@ const SERVER_NAMES = ['localhost'];
 const SERVER_IPS = ['127.0.0.1', '::1'];
 
 /** RSA keys from Node's native generator (node-forge's own is pure JS and slow). */
-function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+function rsaKeys(): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey; pem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem };
+  const pub = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()) as forge.pki.rsa.PublicKey;
+  return { privateKey, publicKey: pub, pem };
+}
+
+/**
+ * Signs `cert` (SHA-256 with RSA) as node-forge's cert.sign does, but with Node's native RSA:
+ * forge's pure-JS signature took about 50 ms of the daemon's first start, twice.
+ */
+function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
+  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption ?? '1.2.840.113549.1.1.11';
+  // The TBSCertificate is the first element of the certificate (forge's typings lack getTBSCertificate).
+  cert.signature = '';
+  const whole = forge.pki.certificateToAsn1(cert).value;
+  const tbs = Array.isArray(whole) ? whole[0] : undefined;
+  if (tbs === undefined) throw new Error('node-forge produced a certificate without a TBSCertificate');
+  cert.tbsCertificate = tbs;
+  cert.signature = sign('sha256', Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary'), key).toString('binary');
 }
 
 /** Random bytes for certificate serials (tests pass their own to reach the rare cases). */
@@ -57,7 +72,7 @@ function serial(random: SerialBytes): string {
   return b.toString('hex');
 }
 
-function makeCa(commonName: string, years: number, random: SerialBytes): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; certPem: string; keyPem: string } {
+function makeCa(commonName: string, years: number, random: SerialBytes): { cert: forge.pki.Certificate; key: KeyObject; certPem: string; keyPem: string } {
   const k = rsaKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
@@ -72,11 +87,11 @@ function makeCa(commonName: string, years: number, random: SerialBytes): { cert:
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(k.privateKey, forge.md.sha256.create());
+  signCertificate(cert, k.privateKey);
   return { cert, key: k.privateKey, certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
 }
 
-function makeServing(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey }, years: number, random: SerialBytes): { certPem: string; keyPem: string } {
+function makeServing(ca: { cert: forge.pki.Certificate; key: KeyObject }, years: number, random: SerialBytes): { certPem: string; keyPem: string } {
   const k = rsaKeys();
   const cert = forge.pki.createCertificate();
   cert.publicKey = k.publicKey;
@@ -94,7 +109,7 @@ function makeServing(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.Priva
       altNames: [...SERVER_NAMES.map((value) => ({ type: 2, value })), ...SERVER_IPS.map((ip) => ({ type: 7, ip }))],
     },
   ]);
-  cert.sign(ca.key, forge.md.sha256.create());
+  signCertificate(cert, ca.key);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
 }
 
@@ -131,13 +146,13 @@ export function ensureTls(dir: string, o: { commonName: string; serialBytes?: Se
   if (existing) return existing;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey; certPem: string } | undefined;
+    let ca: { cert: forge.pki.Certificate; key: KeyObject; certPem: string } | undefined;
     try {
       const certPem = fs.readFileSync(f.caCert, 'utf8');
       const keyPem = fs.readFileSync(f.caKey, 'utf8');
       const cert = forge.pki.certificateFromPem(certPem);
       if (cert.validity.notAfter.getTime() > Date.now() + 60 * DAY_MS) {
-        ca = { cert, key: forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey, certPem };
+        ca = { cert, key: createPrivateKey(keyPem), certPem };
       }
     } catch {
       ca = undefined;
