@@ -1,5 +1,8 @@
 // The App actor on the in-memory Lima model: creation, mirroring, Settled (issue 6).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
+import { readPortClaims } from '../../src/actors/app/port.js';
 import { APP_VM_NAME, findCondition, type App, type Condition, type LimaVM } from '../../src/api/index.js';
 import { is, startMemoryCore, type TestCore } from '../helpers/core.js';
 import { quiet } from './quiet.js';
@@ -128,4 +131,25 @@ test('two Apps cannot exist; a status-only change writes nothing more at steady 
   t.is(tc.core.store.currentRevision(), rev, 'a steady App and VM perform no writes');
   const dup = await t.throwsAsync(tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false } }));
   t.is((dup as { code?: number }).code, 409);
+});
+
+test('enabling Kubernetes records the instance\'s claimed port once, and the template uses it', async (t) => {
+  const tc = await startMemoryCore(t);
+  // The instance already holds a Kubernetes claim (as after a crash between choosing and
+  // recording): choosing hands it back without binding anything.
+  const instance = readPortClaims(tc.paths.portsDir).find((c) => c.purpose === 'ssh')?.instance;
+  t.truthy(instance, 'the core claimed its SSH port');
+  writeFileSync(join(tc.paths.portsDir, '7999'), JSON.stringify({ instance, purpose: 'kubernetes' }));
+  const ports: Array<number | undefined> = [];
+  const unsub = tc.core.store.subscribe((ev) => {
+    if (ev.object.kind !== 'App') return;
+    const port = (ev.object as App).status?.kubernetesPort;
+    if (port !== (ev.oldObject as App | undefined)?.status?.kubernetesPort) ports.push(port);
+  });
+  t.teardown(unsub);
+  const a = await tc.create({ ...APP, metadata: { name: 'app' }, spec: { running: false, kubernetes: { enabled: true, version: 'stable' } } });
+  await settledAt(tc, a.metadata.generation);
+  await quiet(tc);
+  t.deepEqual(ports, [7999], 'written once, never changed');
+  t.regex(tc.core.store.get('ConfigMap', 'default', 'rd-template')?.data?.template ?? '', /hostPort: 7999/);
 });

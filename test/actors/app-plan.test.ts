@@ -52,6 +52,22 @@ test('Kubernetes enabled: a port is chosen before anything renders; disabled: it
   t.true(a.kind === 'status' && a.kubernetesPort === 0);
 });
 
+test('a chosen port is written before any other step, once, and only while the status has none', (t) => {
+  const k8s = { kubernetes: { enabled: true, version: '1.33.4' } };
+  const conditions = [cond('Settled', 'False', 'WaitingForLimaVM')];
+  const waiting = app(k8s, {}, { conditions });
+  // Written with the conditions as they are, even ahead of a name conflict's report.
+  const conflict = { kind: 'LimaVM', namespace: 'default', name: 'rd', deleting: false };
+  t.deepEqual(planApp(input({ app: waiting, rendered: undefined, chosenPort: 7443, conflict })), {
+    kind: 'status', why: 'kubernetes port', conditions, kubernetesPort: 7443,
+  });
+  // A recorded port is never replaced, and a port chosen for a Kubernetes since disabled is not written.
+  const recorded = planApp(input({ app: app(k8s, {}, { kubernetesPort: 7001 }), chosenPort: 7443 }));
+  t.false(recorded.kind === 'status' && recorded.kubernetesPort !== undefined);
+  const disabled = planApp(input({ app: app({}, {}, { conditions }), chosenPort: 7443 }));
+  t.false(disabled.kind === 'status' && disabled.kubernetesPort !== undefined);
+});
+
 test('deletion releases the VM even when it is already Terminating, and never deadlocks', (t) => {
   const deleting = app({}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
   const terminating = rdVm({ deletionTimestamp: '2026-01-01T00:00:00Z' });

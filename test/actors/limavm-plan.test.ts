@@ -1,5 +1,5 @@
 import test from 'ava';
-import { foldEvent, foldResult, type Memory } from '../../src/actors/limavm/fold.js';
+import { foldEvent, foldResult, foldShutdownStop, type Memory } from '../../src/actors/limavm/fold.js';
 import { plan, type Action } from '../../src/actors/limavm/plan.js';
 import type { HostagentEvent } from '../../src/lima/types.js';
 import { Created, Running } from '../../src/actors/limavm/reasons.js';
@@ -272,4 +272,26 @@ test('fold: an exit the actor asked for is not a failure; an unexpected one is',
   const crash = foldEvent(running, ev, { ...fctx, stopping: false });
   t.deepEqual(crash.memory.failures, [fctx.now]);
   t.regex(crash.memory.lastFailure ?? '', /exited unexpectedly/);
+});
+
+test('fold: the daemon shutdown stop that worked says so in Running, and touches nothing else', (t) => {
+  const m = Object.freeze(memory({ attempts: 1, watcher: { phase: 'running', degradedErrors: [] } }));
+  const v = vm({ generation: 7 }, { running: true });
+  const f = foldShutdownStop(m, { ok: true, value: { kind: 'stopped', outcome: { forced: false } } }, v);
+  t.deepEqual(f, {
+    memory: m,
+    status: { conditions: [{ type: 'Running', status: 'False', reason: 'Stopped', message: 'Lima instance stopped because the daemon shut down', observedGeneration: 7 }] },
+    log: [],
+    stopped: true,
+    forced: false,
+  });
+  t.true(foldShutdownStop(m, { ok: true, value: { kind: 'stopped', outcome: { forced: true, reason: 'timeout' } } }, v).forced);
+});
+
+test('fold: a failed shutdown stop, or one whose object is gone, writes no status', (t) => {
+  const m = memory();
+  const failed = foldShutdownStop(m, { ok: false, error: new Error('limactl stop failed') }, createdVm({ running: true }));
+  t.deepEqual(failed, { memory: m, log: [], stopped: false, forced: false });
+  const gone = foldShutdownStop(m, { ok: true, value: { kind: 'stopped', outcome: { forced: false } } }, undefined);
+  t.deepEqual(gone, { memory: m, log: [], stopped: true, forced: false });
 });

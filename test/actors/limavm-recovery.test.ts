@@ -68,7 +68,11 @@ test('shutdown of 20 running VMs: every hostagent stops gracefully, all at once'
   t.true(stops.every((s) => !s.argv.includes('-f')));
   // Parallel, not one after another: every stop began before any of them ended.
   t.true(Math.max(...stops.map((s) => s.start)) < Math.min(...stops.map((s) => s.end)));
-  for (const n of names) t.true(is(tc.cond('LimaVM', n, 'Running'), 'False', 'Stopped'));
+  for (const n of names) {
+    t.like(tc.cond('LimaVM', n, 'Running'), {
+      status: 'False', reason: 'Stopped', message: 'Lima instance stopped because the daemon shut down', observedGeneration: tc.vm(n)?.metadata.generation,
+    });
+  }
   t.deepEqual(tc.leftovers(), []);
 });
 

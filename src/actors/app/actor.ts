@@ -7,9 +7,7 @@ import {
   CONFIGMAP_KIND,
   LIMAVM_KIND,
   NAMESPACE_KIND,
-  clone,
   controllerOf,
-  isApiError,
   isBeingDeleted,
   templateConfigMapName,
   type ApiError,
@@ -19,11 +17,10 @@ import {
   type Namespace,
 } from '../../api/index.js';
 import type { ActorContext, Behavior, Result } from '../../supervisor/types.js';
-import { nextRetryDelay } from '../backoff.js';
 import { limaVMBehavior } from '../limavm/actor.js';
-import { failureText } from '../limavm/ops.js';
 import { ResourceChildren, reconciler, runtimeState } from '../reconciler.js';
 import { apply, namespaceEmpty, ownedLeftovers, runAppOp } from './apply.js';
+import { foldApp } from './fold.js';
 import type { AppActorDeps, AppMsg, AppState } from './config.js';
 import { appNamespace, planApp, type AppAction, type AppOp, type AppPlanInput, type AppStep, type NameConflict } from './plan.js';
 import { renderAppTemplate } from './template.js';
@@ -100,6 +97,8 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     const rendered = k8s && port === 0 ? undefined : render(s, app, port);
     // A failure belongs to the generation it happened at (a spec edit tries again at once), except while deleting.
     if (s.stepFailure && !deleting && s.stepFailure.generation !== app.metadata.generation) s.stepFailure = undefined;
+    // A chosen port is kept only while it is still to be written (Kubernetes on, no port recorded).
+    if (!k8s || port !== 0) s.chosenPort = undefined;
     return {
       app, namespace, vm, inputCM, templateCM, rendered,
       ownedCount: owned.length,
@@ -119,6 +118,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
       ...(s.stepFailure ? { stepFailure: s.stepFailure } : {}),
       ...(s.createError !== undefined ? { createError: s.createError } : {}),
       ...(s.retryAt !== undefined ? { retryAt: s.retryAt } : {}),
+      ...(s.chosenPort !== undefined ? { chosenPort: s.chosenPort } : {}),
     });
   }
 
@@ -135,44 +135,20 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     return failedStep !== 'status';
   }
 
-  /** Takes an operation's result into the App's memory (and its chosen port into its status). */
+  /** Takes an operation's result into the App's memory (fold.ts); the planner decides what to write. */
   function fold(s: AppState, ctx: ActorContext<AppMsg>, op: AppOp, r: Result<unknown>): void {
     const app = readApp();
     if (!app) return;
-    if (op.kind === 'choosePort' && r.ok) {
-      const port = r.value as number;
-      const fresh = clone(app);
-      if (!fresh.status?.kubernetesPort) {
-        store.updateStatus({ ...fresh, status: { ...(fresh.status ?? {}), kubernetesPort: port } });
-        ctx.log.info({ port }, 'chose the Kubernetes API port');
-      }
-    } else if (op.kind === 'createVM') {
-      if (r.ok) {
-        s.createError = undefined;
-        s.retryAt = undefined;
-        s.attempts = 0;
-        ctx.log.info('created the LimaVM');
-      } else {
-        const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-        s.retryAt = ctx.now() + delay;
-        const text = failureText(r.error);
-        s.createError = `failed to create LimaVM "${APP_VM_NAME}": ${text}`;
-        ctx.log.warn({ err: text, retryInMs: delay }, 'LimaVM create failed');
-      }
-    } else if (!r.ok) {
-      const delay = nextRetryDelay(s, deps.cfg.backoff, deps.random);
-      const text = failureText(r.error);
-      ctx.log.warn({ op: op.kind, err: text, retryInMs: delay }, 'App operation failed');
-      // Written as a condition at the current generation, so `rdd set` and waits fail fast.
-      s.stepFailure = {
-        action: `op:${op.kind}`,
-        generation: app.metadata.generation,
-        retryAt: ctx.now() + delay,
-        ...opFailureText(op, r.error, text, appNamespace(app)),
-      };
-    } else if (s.stepFailure?.action === `op:${op.kind}`) {
-      s.stepFailure = undefined;
-    }
+    const { createError, retryAt, stepFailure, chosenPort } = s;
+    const f = foldApp({ attempts: s.attempts, createError, retryAt, stepFailure, chosenPort }, op, r, {
+      app, now: ctx.now(), backoff: deps.cfg.backoff, random: deps.random,
+    });
+    s.attempts = f.memory.attempts;
+    s.createError = f.memory.createError;
+    s.retryAt = f.memory.retryAt;
+    s.stepFailure = f.memory.stepFailure;
+    s.chosenPort = f.memory.chosenPort;
+    for (const l of f.log) ctx.log[l.level](l.fields, l.msg);
   }
 
   /**
@@ -245,18 +221,4 @@ function stepFailureText(action: string, err: string, ns: string): { reason: str
     default:
       return { reason: 'ReconcileFailed', message: `${action} failed: ${err}; retrying` };
   }
-}
-
-function opFailureText(op: AppOp, error: unknown, text: string, ns: string): { reason: string; message: string } {
-  if (op.kind === 'syncTemplate') {
-    // 422 is Lima (or the ConfigMap validator) rejecting the text; anything else is a failed write.
-    const invalid = isApiError(error) && error.code === 422;
-    return {
-      reason: invalid ? 'TemplateInvalid' : 'TemplateSyncFailed',
-      message: invalid
-        ? `Lima rejects the App's template: ${text}; change the App spec (rdd set) to a configuration Lima accepts`
-        : `cannot update ConfigMap ${ns}/${op.configMap} with the App's template: ${text}; retrying`,
-    };
-  }
-  return { reason: 'ReconcileFailed', message: `${op.kind} failed: ${text}; retrying` };
 }

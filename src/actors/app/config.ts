@@ -6,6 +6,7 @@ import type { RequeueBackoff } from '../backoff.js';
 import type { ActorRegistry } from '../registry.js';
 import type { ReconcileMsg, ResourceChildren, RuntimeState } from '../reconciler.js';
 import type { VmActorDeps } from '../limavm/config.js';
+import type { AppStepFailure } from './fold.js';
 import type { AppOp } from './plan.js';
 import type { InstanceValues } from './template.js';
 
@@ -45,8 +46,10 @@ export interface AppState extends RuntimeState<AppOp> {
   readonly children: ResourceChildren;
   createError?: string;
   /** The last failed step; written as a condition and retried at retryAt. */
-  stepFailure?: { readonly action: string; readonly generation: number; readonly reason: string; readonly message: string; readonly retryAt: number };
+  stepFailure?: AppStepFailure;
   retryAt?: number;
+  /** A Kubernetes API port chosen while the App's status has none; the planner writes it (fold.ts). */
+  chosenPort?: number;
   /** The last rendered template and the inputs it came from: every pass needs it, few change it. */
   rendered?: { readonly key: string; readonly text: string };
 }

@@ -76,6 +76,8 @@ export interface AppPlanInput {
   readonly stepFailure?: StepFailure;
   /** No VM create before this time (backoff after a failed create). */
   readonly retryAt?: number;
+  /** A Kubernetes API port the actor chose (fold.ts) that the status does not record yet. */
+  readonly chosenPort?: number;
 }
 
 export interface NameConflict {
@@ -159,6 +161,11 @@ function planAppDeletion(i: AppPlanInput): AppAction {
 
 function planAppLive(i: AppPlanInput): AppAction {
   const { app, namespace, vm, inputCM, templateCM, rendered, op } = i;
+  const k8s = app.spec.kubernetes?.enabled === true;
+  const port = app.status?.kubernetesPort ?? 0;
+  // A port just chosen is written before any other step, and only while the status has none:
+  // once recorded it never changes (docs/controllers.md, "Reconcile order (live App)", item 4).
+  if (k8s && port === 0 && i.chosenPort !== undefined) return statusWith(i, i.chosenPort);
   if (!hasFinalizer(app, CLEANUP_FINALIZER)) return { kind: 'addCleanupFinalizer' };
   const ns = appNamespace(app);
   if (!namespace) return { kind: 'createNamespace', name: ns };
@@ -178,8 +185,6 @@ function planAppLive(i: AppPlanInput): AppAction {
     return statusIfChanged(i, undefined, `LimaVM "${APP_VM_NAME}" is being deleted; it will be recreated once it is gone`);
   }
 
-  const k8s = app.spec.kubernetes?.enabled === true;
-  const port = app.status?.kubernetesPort ?? 0;
   if (k8s && port === 0) return op?.kind === 'choosePort' ? none('choosing a port') : { kind: 'op', op: { kind: 'choosePort' } };
   if (!k8s && port !== 0) return statusWith(i, 0);
   if (rendered === undefined) return none('template not renderable yet');

@@ -156,6 +156,34 @@ export function foldResult(
   }
 }
 
+const STOPPED_FOR_SHUTDOWN = { reason: Running.Stopped.reason, message: 'Lima instance stopped because the daemon shut down' } as const;
+
+/** What the daemon's shutdown is told about a VM's stop, beside the fold. */
+export interface ShutdownFolded extends Folded {
+  /** The stop worked (the hostagent is down). */
+  readonly stopped: boolean;
+  /** It had to force the stop (the graceful one did not finish in time). */
+  readonly forced: boolean;
+}
+
+/**
+ * The daemon's shutdown stop came back (the last one: not one cut short for a more urgent grace).
+ * The memory stays as it is (the actor ends with the daemon); a stop that worked leaves the VM
+ * saying why it is down. `vm` is the object now (undefined when gone).
+ */
+export function foldShutdownStop(m: Memory, r: Result<OpOutcome>, vm: LimaVM | undefined): ShutdownFolded {
+  const stopped = r.ok;
+  const forced = r.ok && r.value.kind === 'stopped' && r.value.outcome.forced;
+  if (!r.ok || !vm) return { memory: m, log: [], stopped, forced };
+  return {
+    memory: m,
+    status: { conditions: [{ type: 'Running', status: 'False', ...STOPPED_FOR_SHUTDOWN, observedGeneration: vm.metadata.generation }] },
+    log: [],
+    stopped,
+    forced,
+  };
+}
+
 /**
  * A hostagent event of the current watcher. `vm` is the object now (undefined when gone);
  * `stopping`: a stop or delete of ours is in flight, so an exit is expected.

@@ -15,7 +15,7 @@ export type StartOp = (s: VmState, ctx: Ctx, op: OpRequest) => void;
 
 /** Takes an operation's result into the actor's memory and the VM's status; the runtime plans again. */
 export function onResult(k: Kit, start: StartOp, s: VmState, ctx: Ctx, op: OpRequest, r: Result<OpOutcome>): void {
-  const { store, driver, cfg } = k.deps;
+  const { driver, cfg } = k.deps;
   const vm = k.readVm();
   const now = ctx.now();
   const cancelled = !r.ok && isCancelled(r.error);
@@ -24,11 +24,10 @@ export function onResult(k: Kit, start: StartOp, s: VmState, ctx: Ctx, op: OpReq
 
   if (s.shutdown) {
     if (op.kind === 'stop' && op.purpose === 'shutdown' && !(cancelled && s.shutdown.graceMs < op.graceMs)) {
-      s.shutdown.stopped = r.ok;
-      s.shutdown.forced = r.ok && r.value.kind === 'stopped' && r.value.outcome.forced;
-      if (vm && r.ok) {
-        writeStatus(store, vm, { conditions: [{ type: 'Running', status: 'False', reason: 'Stopped', message: 'Lima instance stopped because the daemon shut down', observedGeneration: vm.metadata.generation }] }, now);
-      }
+      const f = fold.foldShutdownStop(memoryOf(s), r, vm);
+      s.shutdown.stopped = f.stopped;
+      s.shutdown.forced = f.forced;
+      perform(k, s, ctx, vm, f);
       finishShutdown(k, s.shutdown);
     } else {
       beginShutdownStop(k, start, s, ctx);
