@@ -80,6 +80,20 @@ test('work that hops event-loop turns outside the kernel is waited for', async (
   }
 });
 
+// quiescent() is called while the kernel is idle, and the message arrives two turns later (as the
+// store's feed reaches the router): one idle look is not enough, it must stay idle for `turns`.
+test('a message sent a few event-loop turns after an idle moment is waited for', async (t) => {
+  const { k } = kernelFor(t);
+  const seen: string[] = [];
+  const b = k.spawn({ name: 'b', behavior: worker(seen, 0) });
+  await k.quiescent();
+  for (let i = 0; i < 5; i++) {
+    setImmediate(() => setImmediate(() => b.tell({ t: 'tick' })));
+    await k.quiescent();
+    t.is(seen.length, i + 1, `tell ${i}`);
+  }
+});
+
 test('waits for an async init, a restart backoff and a slow finalize', async (t) => {
   const { k, events } = kernelFor(t, { defaults: { backoff: { minMs: 40, maxMs: 40, jitter: 0, resetAfterMs: 60_000 } } });
   const finalized = deferred();
