@@ -71,10 +71,7 @@ test('a failing teardown is visible as Deleting=False/TeardownFailed and retried
   // A `protected` instance cannot be deleted by limactl until it is unprotected.
   tc.protect('vm1', true);
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
-  const c = await tc.until('TeardownFailed', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Deleting');
-    return is(x, 'False', 'TeardownFailed') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Deleting', 'False', 'TeardownFailed');
   t.regex(c.message, /protected/);
   tc.protect('vm1', false);
   await gone(tc);
@@ -85,10 +82,7 @@ test('a foreign instance with the same name is never deleted', async (t) => {
   await tc.create(templateConfigMap('src'));
   await foreignInstance(tc, 'vm1');
   await tc.create(limaVM('vm1'));
-  const c = await tc.until('InstanceExists', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Created');
-    return is(x, 'False', 'InstanceExists') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Created', 'False', 'InstanceExists');
   t.regex(c.message, /was not created by this LimaVM/);
   await tc.core.api.delete('LimaVM', 'default', 'vm1');
   await gone(tc);

@@ -33,10 +33,7 @@ test('create: a download failure is CreateFailed with the error, retried with ba
   const tc = await startMemoryCore(t, { faults: { instances: { vm1: { createFail: 'download' } } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1'));
-  const c = await tc.until('CreateFailed', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Created');
-    return is(x, 'False', 'CreateFailed') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Created', 'False', 'CreateFailed');
   t.regex(c.message, /attempt 1; retrying in/);
   tc.faults({});
   await tc.until('Created=True after the fault is gone', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'True'));
@@ -65,10 +62,7 @@ test('a degraded boot is Running=True/Started with the errors in the message', a
   const tc = await startMemoryCore(t, { faults: { default: { startOutcome: 'degraded' } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
-  const c = await tc.until('Started', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Running');
-    return is(x, 'True', 'Started') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Running', 'True', 'Started');
   t.regex(c.message, /degraded/);
 });
 
@@ -78,10 +72,7 @@ test('stop: spec.running=false stops gracefully (SIGINT, no kill) → Stopped', 
   await tc.create(limaVM('vm1', { running: true }));
   await tc.until('Started', () => is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'));
   await tc.core.api.patch('LimaVM', 'default', 'vm1', { spec: { running: false } });
-  const c = await tc.until('Stopped', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Running');
-    return is(x, 'False', 'Stopped') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Running', 'False', 'Stopped');
   t.is(c.message, Running.StoppedOk.message);
   t.is(tc.hostagentPid('vm1'), 0);
   t.deepEqual(tc.calls().filter((l) => l.kind === 'kill'), []);
@@ -117,10 +108,7 @@ test('crash loop: a VM that keeps dying gets StartFailed with the last error and
   const tc = await startMemoryCore(t, { faults: { default: { startOutcome: 'exiting' } } });
   await tc.create(templateConfigMap('src'));
   await tc.create(limaVM('vm1', { running: true }));
-  const c = await tc.until('StartFailed', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Running');
-    return is(x, 'False', 'StartFailed') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Running', 'False', 'StartFailed');
   t.regex(c.message, /gave up after 3 failures/);
   const starts = tc.calls().filter((l) => l.kind === 'call' && l.cmd === 'start').length;
   t.is(starts, 3);

@@ -18,10 +18,7 @@ test('sim: create, start, stop gracefully and delete a LimaVM; nothing is left r
   t.true(tc.hostagentPid('vm1') > 0);
   t.regex(tc.eventLog('vm1'), /"running":true/);
   await tc.core.api.patch('LimaVM', 'default', 'vm1', { spec: { running: false } });
-  const c = await tc.until('Stopped', () => {
-    const x = tc.cond('LimaVM', 'vm1', 'Running');
-    return is(x, 'False', 'Stopped') ? x : undefined;
-  });
+  const c = await tc.untilCond('LimaVM', 'vm1', 'Running', 'False', 'Stopped');
   t.is(c.message, Running.StoppedOk.message);
   t.is(tc.hostagentPid('vm1'), 0);
   t.regex(tc.serialLog('vm1'), /Power down/);

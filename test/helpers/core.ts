@@ -56,6 +56,8 @@ export interface TestCore {
   quiet(horizonMs?: number): Promise<void>;
   vm(name: string, ns?: string): LimaVM | undefined;
   cond(kind: string, name: string, type: string, ns?: string): Condition | undefined;
+  /** Waits until the condition has this status (and reason), and returns it. */
+  untilCond(kind: string, name: string, type: string, status: string, reason?: string): Promise<Condition>;
   create(obj: ResourceInput): Promise<Resource>;
   /** Lima's state and rdd's files for an instance, through the driver. */
   inspect(name: string): InstanceInspection;
@@ -233,6 +235,12 @@ export async function startTestCore(t: ExecutionContext, o: TestCoreOptions = {}
     vm: (name, ns = 'default') => core.store.get('LimaVM', ns, name) as LimaVM | undefined,
     cond: (kind, name, type, ns = 'default') =>
       findCondition((core.store.get(kind, kind === 'App' ? '' : ns, name)?.status as { conditions?: Condition[] } | undefined)?.conditions, type),
+    untilCond(kind, name, type, status, reason) {
+      return this.until(`${kind} ${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, () => {
+        const c = this.cond(kind, name, type);
+        return is(c, status, reason) ? c : undefined;
+      });
+    },
     create: (obj) => driveP(core.api.create(obj)),
     inspect: (name) => core.driver.inspect(name),
     hostagentPid: (name) => (mem ? (mem.driver.hostagentPid(name) ?? 0) : pidFrom(join(paths.limaHome, name, 'ha.pid'))),
