@@ -43,12 +43,15 @@ function rsaKeys(): { privateKey: KeyObject; publicKey: forge.pki.rsa.PublicKey;
   return { privateKey, publicKey: pub, pem };
 }
 
+/** The OID of sha256WithRSAEncryption. */
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
+
 /**
  * Signs `cert` (SHA-256 with RSA) as node-forge's cert.sign does, but with Node's native RSA:
  * forge's pure-JS signature took about 50 ms of the daemon's first start, twice.
  */
 function signCertificate(cert: forge.pki.Certificate, key: KeyObject): void {
-  cert.signatureOid = cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption ?? '1.2.840.113549.1.1.11';
+  cert.signatureOid = cert.siginfo.algorithmOid = SHA256_WITH_RSA;
   // The TBSCertificate is the first element of the certificate (forge's typings lack getTBSCertificate).
   cert.signature = '';
   const whole = forge.pki.certificateToAsn1(cert).value;
