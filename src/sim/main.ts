@@ -2,7 +2,6 @@
 // rdd-limactl-sim: a `limactl` stand-in that speaks Lima's CLI contract (docs/lima.md#conventions-of-limactl, docs/lima.md#mapping-to-lima, docs/lima.md#instance-directory) with
 // real files, a real detached hostagent process, and fault knobs. Every invocation except the
 // hostagent is recorded in $LIMA_HOME/_sim/calls.ndjson when it ends (SIGKILL cannot be recorded).
-import { fileURLToPath } from 'node:url';
 import { GLOBAL_FLAGS, flagString, parseArgs, splitCommand } from './cli.js';
 import { ALIASES, COMMANDS } from './commands/table.js';
 import type { Ctx } from './context.js';
@@ -106,6 +105,9 @@ async function main(): Promise<void> {
       process.stdout.write(USAGE);
       exit(0);
     }
+    // main() runs only as a program, so argv[1] is its script (the launcher when bundled).
+    const self = process.argv[1];
+    if (self === undefined) throw new Fatal('rdd-limactl-sim: no script path in argv; run it as `node <script>`');
     const ctx: Ctx = {
       limaHome,
       log,
@@ -114,8 +116,7 @@ async function main(): Promise<void> {
       logFormat: format,
       flags: parsed.flags,
       positionals: parsed.positionals,
-      // main() runs only as a program, so argv[1] is its script.
-      self: process.argv[1] ?? fileURLToPath(import.meta.url),
+      self,
       version,
       faults: (name) => {
         try {

@@ -10,8 +10,7 @@ import { describeReason } from './errors.js';
 import type { Mailboxes, MailboxRef } from './mailboxes.js';
 import { DEFAULT_SHUTDOWN_MS } from './policy.js';
 import { KeyedTimers } from './timers.js';
-import type { ActorContext, ActorRef, ChildSpec, Clock, KernelEvent, Reason, RestartPolicy, Result, StopOptions, Timers } from './types.js';
-import type { refBrand } from './types.js';
+import type { ActorContext, ActorRef, ChildSpec, Clock, KernelEvent, Reason, refBrand, RestartPolicy, Result, StopOptions, Timers } from './types.js';
 
 /**
  * pending: waiting for its init signal (first start or restart backoff); starting: async init
@@ -157,7 +156,6 @@ export class RefImpl implements ActorRef<unknown> {
     return { path: this.cell.path, incarnation: this.incarnation };
   }
 }
-
 
 const abortError = (message: string) => new DOMException(message, 'AbortError');
 
