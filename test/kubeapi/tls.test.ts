@@ -1,6 +1,6 @@
 // The per-instance CA and serving certificate: made once, keys 0600, kept across restarts, and
 // a kubeconfig that embeds the CA.
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +8,9 @@ import path from 'node:path';
 import test from 'ava';
 import { parse } from 'yaml';
 import { ensureTls, renderKubeconfig, tlsFiles } from '../../src/kubeapi/index.js';
+import { packageRoot } from '../../src/package-root.js';
+
+const FIXTURES = path.join(packageRoot(), 'test', 'kubeapi', 'fixtures');
 
 test('ensureTls makes a CA and a loopback serving certificate once, with private files', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
@@ -30,6 +33,52 @@ test('ensureTls makes a CA and a loopback serving certificate once, with private
   t.is(again.caPem, first.caPem);
   t.not(again.certPem, first.certPem);
   t.true(new X509Certificate(again.certPem).verify(ca.publicKey));
+});
+
+test('the keys are P-256 and the certificates are signed with ECDSA', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
+  const key = createPrivateKey(m.keyPem);
+  t.is(key.asymmetricKeyType, 'ec');
+  t.is(key.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  t.is(createPrivateKey(fs.readFileSync(tlsFiles(dir).caKey, 'utf8')).asymmetricKeyType, 'ec');
+  const cert = new X509Certificate(m.certPem);
+  t.true(cert.checkPrivateKey(key));
+  t.is(cert.issuer, 'CN=rdd-t-ca');
+  t.is(cert.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  t.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+  t.notThrows(() => createSecureContext({ key: m.keyPem, cert: m.certPem, ca: m.caPem }));
+});
+
+// Daemons from before P-256 keys made an RSA CA; kubeconfigs pin it, so it is kept, and a new
+// serving certificate is signed with it (sha256WithRSAEncryption).
+test('an RSA CA from an earlier version is kept and signs the new serving certificate', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const f = tlsFiles(dir);
+  fs.copyFileSync(path.join(FIXTURES, 'rsa-ca.crt'), f.caCert);
+  fs.copyFileSync(path.join(FIXTURES, 'rsa-ca.key'), f.caKey);
+  const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
+  t.is(m.caPem, fs.readFileSync(path.join(FIXTURES, 'rsa-ca.crt'), 'utf8'));
+  const ca = new X509Certificate(m.caPem);
+  const cert = new X509Certificate(m.certPem);
+  t.is(cert.issuer, 'CN=rdd-rsa-ca');
+  t.true(cert.verify(ca.publicKey));
+});
+
+test('a CA whose key does not match it is replaced, with a new key', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const f = tlsFiles(dir);
+  fs.copyFileSync(path.join(FIXTURES, 'rsa-ca.crt'), f.caCert);
+  const other = ensureTls(path.join(dir, 'other'), { commonName: 'other' });
+  fs.writeFileSync(f.caKey, other.keyPem);
+  const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
+  const ca = new X509Certificate(m.caPem);
+  t.is(ca.subject, 'CN=rdd-t-ca');
+  t.true(ca.checkPrivateKey(createPrivateKey(fs.readFileSync(f.caKey, 'utf8'))));
+  t.true(new X509Certificate(m.certPem).verify(ca.publicKey));
 });
 
 // CI once saw a daemon die at start with "asn1 encoding routines::illegal padding": a random serial
