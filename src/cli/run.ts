@@ -23,8 +23,21 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 const flushed = (s: NodeJS.WriteStream) => new Promise<void>((r) => (s.writableLength === 0 ? r() : s.once('drain', () => r())));
 
+/**
+ * A reader that goes away (`rdd get -w | head -1`, `rdd --help | head`) ends the command quietly,
+ * as SIGPIPE ends other Unix tools, instead of an unhandled EPIPE with a stack trace.
+ */
+function endQuietlyOnClosedPipe(s: NodeJS.WriteStream): void {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 /** Runs the command line of this process and exits with its code. */
 export async function runAndExit(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   const code = await main(argv);
   process.exitCode = code;
   // Streams (watch, log follow) and sockets must not keep a finished command alive; output that is
