@@ -123,6 +123,9 @@ driverContract('faults: validateFail, degraded and exiting starts, a start that 
 
   d.faults({ default: { startOutcome: 'exiting' } });
   t.is(await codeOf(d, driver.start('vm1', { timeoutMs: 60_000 })), 'Unknown');
+  // `limactl start` returns on the exiting event; the hostagent removes its pid file and exits just
+  // after (until then Lima lists the instance as Broken), so the end state is waited for.
+  await d.until('the exiting hostagent to be gone', () => driver.inspect('vm1').status !== 'Broken');
   t.like(driver.inspect('vm1'), { status: 'Stopped', lastPhase: { phase: 'exited' } });
 
   d.faults({ default: { startOutcome: 'never' } });
