@@ -32,7 +32,7 @@ export function unsignedInteger(bytes: Uint8Array): Der {
   let i = 0;
   while (i < bytes.length - 1 && bytes[i] === 0) i++;
   const body = Buffer.from(bytes.subarray(i));
-  return tlv(0x02, body.length === 0 || (body[0]! & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), body]) : body);
+  return tlv(0x02, body.length === 0 || ((body[0] ?? 0) & 0x80) !== 0 ? Buffer.concat([Buffer.from([0]), body]) : body);
 }
 
 export const smallInteger = (n: number): Der => unsignedInteger(Uint8Array.from([n]));
@@ -48,7 +48,7 @@ export function namedBits(positions: readonly number[]): Der {
   if (positions.length === 0) return tlv(0x03, Buffer.from([0]));
   const last = Math.max(...positions);
   const bytes = Buffer.alloc(Math.floor(last / 8) + 1);
-  for (const p of positions) bytes[Math.floor(p / 8)]! |= 0x80 >> (p % 8);
+  for (const p of positions) bytes.writeUInt8(bytes.readUInt8(Math.floor(p / 8)) | (0x80 >> (p % 8)), Math.floor(p / 8));
   return tlv(0x03, Buffer.concat([Buffer.from([7 - (last % 8)]), bytes]));
 }
 
@@ -90,13 +90,13 @@ export function elements(value: Der): Der[] {
 }
 
 function headerLength(b: Buffer, at: number): { start: number; length: number } {
-  if ((b[at]! & 0x1f) === 0x1f) throw new Error('multi-byte DER tags are not supported');
+  if (((b[at] ?? 0) & 0x1f) === 0x1f) throw new Error('multi-byte DER tags are not supported');
   const first = b[at + 1];
   if (first === undefined) throw new Error('truncated DER header');
   if (first < 0x80) return { start: at + 2, length: first };
   const n = first & 0x7f;
   if (n === 0 || n > 4) throw new Error('unsupported DER length');
   let length = 0;
-  for (let i = 0; i < n; i++) length = length * 256 + b[at + 2 + i]!;
+  for (let i = 0; i < n; i++) length = length * 256 + (b[at + 2 + i] ?? 0);
   return { start: at + 2 + n, length };
 }

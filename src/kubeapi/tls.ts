@@ -79,7 +79,7 @@ export type SerialBytes = (n: number) => Uint8Array;
  */
 function serial(random: SerialBytes): Buffer {
   const b = Buffer.from(random(16));
-  b[0] = 0x40 | (b[0]! & 0x3f);
+  b[0] = 0x40 | ((b[0] ?? 0) & 0x3f);
   return b;
 }
 

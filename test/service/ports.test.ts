@@ -1,6 +1,6 @@
 // Host ports are claimed per instance, so two instances never share one, whatever their names
 // (issue 11, item 10: `dev`/`vde` and `2`/`02` have the same index).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,4 +91,34 @@ test('the claims of a deleted instance are free again', async (t) => {
   const dev = claimsOf(h, 'dev');
   t.is(await choosePort(preferred, { claims: dev.claims, purpose: 'ssh' }), preferred);
   t.deepEqual(JSON.parse(readFileSync(join(dev.paths.portsDir, String(preferred)), 'utf8')), { instance: 'dev', purpose: 'ssh' });
+});
+
+// CI once saw two daemons started together (dev and vde, the same preferred port) end up with one
+// claim file between them: one daemon read the other's claim while it was still empty, took it for
+// a torn file and removed it.
+test('a claim that is still empty (another daemon is writing it) is left alone', async (t) => {
+  const h = home(t);
+  const dev = claimsOf(h, 'dev');
+  const preferred = await freePort();
+  mkdirSync(dev.paths.portsDir, { recursive: true });
+  const file = join(dev.paths.portsDir, String(preferred));
+  writeFileSync(file, '');
+  const port = await choosePort(preferred, { claims: dev.claims, purpose: 'ssh' });
+  t.not(port, preferred);
+  t.is(readFileSync(file, 'utf8'), '', 'the other claim is untouched');
+  t.deepEqual(readdirSync(dev.paths.portsDir).sort(), [String(preferred), String(port)].sort(), 'no staged or moved-aside file is left');
+});
+
+test('an unreadable claim left long ago (a crash mid-write) is taken over', async (t) => {
+  const h = home(t);
+  const dev = claimsOf(h, 'dev');
+  const preferred = await freePort();
+  mkdirSync(dev.paths.portsDir, { recursive: true });
+  const file = join(dev.paths.portsDir, String(preferred));
+  writeFileSync(file, '{"inst');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(file, old, old);
+  t.is(await choosePort(preferred, { claims: dev.claims, purpose: 'ssh' }), preferred);
+  t.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { instance: 'dev', purpose: 'ssh' });
+  t.deepEqual(readdirSync(dev.paths.portsDir), [String(preferred)]);
 });

@@ -4,9 +4,10 @@
 // `2`/`02`), so every chosen port is also *claimed*: one file per port in a directory shared by
 // all instances under one RDD_HOME, created exclusively. A claim is kept for the instance's life
 // and reused without a bind check (its own running VM holds the port), so the choice is stable.
-import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export type PortPurpose = 'ssh' | 'kubernetes';
 
@@ -34,6 +35,8 @@ export interface ChoosePortOptions {
 
 /** How many OS-picked ports to try when each one turns out to be claimed by another instance. */
 const MAX_ATTEMPTS = 20;
+/** An unreadable claim younger than this may be another daemon's, being written (see tryClaim). */
+const TORN_CLAIM_AGE_MS = 10_000;
 
 function bindOnce(port: number, host: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -58,21 +61,74 @@ export function readPortClaims(dir: string): PortClaim[] {
   }
   const out: PortClaim[] = [];
   for (const name of names) {
-    const claim = readClaim(dir, name);
+    const claim = /^[0-9]{1,5}$/.test(name) ? readClaim(join(dir, name)) : undefined;
     if (claim) out.push(claim);
   }
   return out.sort((a, b) => a.port - b.port);
 }
 
-function readClaim(dir: string, name: string): PortClaim | undefined {
-  if (!/^[0-9]{1,5}$/.test(name)) return undefined;
+/** The claim in `file`, named after its port (`<dir>/<port>`, or a staged or moved-aside copy of it). */
+function readClaim(file: string): PortClaim | undefined {
   try {
-    const v = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Partial<PortClaim>;
+    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<PortClaim>;
     if (typeof v.instance !== 'string' || (v.purpose !== 'ssh' && v.purpose !== 'kubernetes')) return undefined;
-    return { port: Number(name), instance: v.instance, purpose: v.purpose };
+    return { port: Number(basename(file).split('.')[0]), instance: v.instance, purpose: v.purpose };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Creates the claim file with its content in one step: written beside it, then hard-linked into
+ * place, which fails if the file exists. A claim created empty and then written could be read
+ * in between by another daemon, taken for a torn file and removed, and both instances would
+ * then use the port.
+ */
+function createClaim(file: string, body: string): boolean {
+  const staged = `${file}.${randomUUID()}`;
+  writeFileSync(staged, body, { mode: 0o600 });
+  try {
+    linkSync(staged, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  } finally {
+    unlinkSync(staged);
+  }
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Removes the claim `held` read from `file` (a deleted instance's, or a torn one) unless it has
+ * been replaced meanwhile: the file is moved aside first and checked, and a claim that is not
+ * the one read goes back, so two daemons freeing the same claim cannot remove each other's.
+ */
+function removeClaim(file: string, held: PortClaim | undefined): boolean {
+  const aside = `${file}.${randomUUID()}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return false;
+  }
+  const moved = readClaim(aside);
+  const same = held === undefined ? moved === undefined : moved?.instance === held.instance && moved.purpose === held.purpose;
+  if (!same) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // Yet another claim is in place; the one moved aside is lost with it, as if it came second.
+    }
+  }
+  unlinkSync(aside);
+  return same;
 }
 
 /** Claims `port` for (instance, purpose); false when another live instance holds it. */
@@ -80,21 +136,15 @@ function tryClaim(c: PortClaims, purpose: PortPurpose, port: number): boolean {
   const file = join(c.dir, String(port));
   const body = JSON.stringify({ instance: c.instance, purpose });
   for (let i = 0; i < 2; i++) {
-    try {
-      writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const held = readClaim(c.dir, String(port));
+    if (createClaim(file, body)) return true;
+    const held = readClaim(file);
     if (held && held.instance === c.instance && held.purpose === purpose) return true;
-    // A claim of a deleted instance (or a torn file) is removed once, then claimed afresh.
     if (held && c.exists(held.instance)) return false;
-    try {
-      unlinkSync(file);
-    } catch {
-      return false;
-    }
+    // An unreadable claim is left alone while it is young: claims written by earlier versions
+    // could be seen empty for a moment. An old one was torn by a crash.
+    if (!held && ageMs(file) < TORN_CLAIM_AGE_MS) return false;
+    // A claim of a deleted instance (or a torn file) is removed once, then claimed afresh.
+    if (!removeClaim(file, held)) return false;
   }
   return false;
 }
