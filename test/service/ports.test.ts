@@ -96,13 +96,18 @@ test('the claims of a deleted instance are free again', async (t) => {
 // CI once saw two daemons started together (dev and vde, the same preferred port) end up with one
 // claim file between them: one daemon read the other's claim while it was still empty, took it for
 // a torn file and removed it.
-test('a claim that is still empty (another daemon is writing it) is left alone', async (t) => {
-  const h = home(t);
-  const dev = claimsOf(h, 'dev');
+/** Instance dev, and a claim file with `content` on its preferred port, written by someone else. */
+async function unreadableClaim(t: ExecutionContext, content: string) {
+  const dev = claimsOf(home(t), 'dev');
   const preferred = await freePort();
   mkdirSync(dev.paths.portsDir, { recursive: true });
   const file = join(dev.paths.portsDir, String(preferred));
-  writeFileSync(file, '');
+  writeFileSync(file, content);
+  return { dev, preferred, file };
+}
+
+test('a claim that is still empty (another daemon is writing it) is left alone', async (t) => {
+  const { dev, preferred, file } = await unreadableClaim(t, '');
   const port = await choosePort(preferred, { claims: dev.claims, purpose: 'ssh' });
   t.not(port, preferred);
   t.is(readFileSync(file, 'utf8'), '', 'the other claim is untouched');
@@ -110,12 +115,7 @@ test('a claim that is still empty (another daemon is writing it) is left alone',
 });
 
 test('an unreadable claim left long ago (a crash mid-write) is taken over', async (t) => {
-  const h = home(t);
-  const dev = claimsOf(h, 'dev');
-  const preferred = await freePort();
-  mkdirSync(dev.paths.portsDir, { recursive: true });
-  const file = join(dev.paths.portsDir, String(preferred));
-  writeFileSync(file, '{"inst');
+  const { dev, preferred, file } = await unreadableClaim(t, '{"inst');
   const old = new Date(Date.now() - 60_000);
   utimesSync(file, old, old);
   t.is(await choosePort(preferred, { claims: dev.claims, purpose: 'ssh' }), preferred);
