@@ -89,12 +89,15 @@ function extension(id: string, critical: boolean, value: der.Der): der.Der {
   return der.sequence(der.oid(id), ...(critical ? [der.boolean(true)] : []), der.octetString(value));
 }
 
+/** Key types a kept CA may have: ours (EC) and those of earlier versions (RSA). */
+const SIGNING_KEY_TYPES = new Set(['ec', 'rsa']);
+
 /** The signature algorithm for the issuer's key: a CA made before P-256 keys is an RSA one. */
 function signatureAlgorithm(key: KeyObject): der.Der {
   const type = key.asymmetricKeyType;
   if (type === 'ec') return der.sequence(der.oid(OID.ecdsaWithSha256));
   if (type === 'rsa') return der.sequence(der.oid(OID.sha256WithRsa), der.nullValue());
-  throw new Error(`a CA key of type ${type ?? 'unknown'} cannot sign; delete the tls directory to make a new CA`);
+  throw new Error(`a CA key of type ${type ?? 'unknown'} cannot sign certificates here`);
 }
 
 interface CertificateFields {
@@ -216,7 +219,7 @@ export function ensureTls(dir: string, o: { commonName: string; serialBytes?: Se
       const key = createPrivateKey(fs.readFileSync(f.caKey, 'utf8'));
       const cert = new X509Certificate(certPem);
       // Keep a CA that has two months left and matches its key, so existing kubeconfigs stay valid.
-      if (Date.parse(cert.validTo) > Date.now() + 60 * DAY_MS && cert.ca && cert.checkPrivateKey(key)) {
+      if (Date.parse(cert.validTo) > Date.now() + 60 * DAY_MS && cert.ca && cert.checkPrivateKey(key) && SIGNING_KEY_TYPES.has(key.asymmetricKeyType ?? '')) {
         ca = { key, subject: subjectOf(cert), certPem };
       }
     } catch {
