@@ -67,7 +67,7 @@ export function readPortClaims(dir: string): PortClaim[] {
   return out.sort((a, b) => a.port - b.port);
 }
 
-/** The claim in `file`, named after its port (`<dir>/<port>`, or a staged or moved-aside copy of it). */
+/** The claim in `file`, named after its port (`<dir>/<port>`, or a moved-aside copy of it). */
 function readClaim(file: string): PortClaim | undefined {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<PortClaim>;
@@ -78,23 +78,14 @@ function readClaim(file: string): PortClaim | undefined {
   }
 }
 
-/**
- * Creates the claim file with its content in one step: written beside it, then hard-linked into
- * place, which fails if the file exists. A claim created empty and then written could be read
- * in between by another daemon, taken for a torn file and removed, and both instances would
- * then use the port.
- */
+/** Creates the claim file exclusively; false when the port is already claimed. */
 function createClaim(file: string, body: string): boolean {
-  const staged = `${file}.${randomUUID()}`;
-  writeFileSync(staged, body, { mode: 0o600 });
   try {
-    linkSync(staged, file);
+    writeFileSync(file, body, { flag: 'wx', mode: 0o600 });
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return false;
-  } finally {
-    unlinkSync(staged);
   }
 }
 
@@ -124,7 +115,8 @@ function removeClaim(file: string, held: PortClaim | undefined): boolean {
     try {
       linkSync(aside, file);
     } catch {
-      // Yet another claim is in place; the one moved aside is lost with it, as if it came second.
+      // Yet another claim is in place (or hard links are not supported): the one moved aside is
+      // lost, as if it had come second.
     }
   }
   unlinkSync(aside);
@@ -140,8 +132,8 @@ function tryClaim(c: PortClaims, purpose: PortPurpose, port: number): boolean {
     const held = readClaim(file);
     if (held && held.instance === c.instance && held.purpose === purpose) return true;
     if (held && c.exists(held.instance)) return false;
-    // An unreadable claim is left alone while it is young: claims written by earlier versions
-    // could be seen empty for a moment. An old one was torn by a crash.
+    // An unreadable claim is left alone while it is young: it exists, empty, for a moment between
+    // another daemon's exclusive create and its write. An old one was torn by a crash.
     if (!held && ageMs(file) < TORN_CLAIM_AGE_MS) return false;
     // A claim of a deleted instance (or a torn file) is removed once, then claimed afresh.
     if (!removeClaim(file, held)) return false;
