@@ -67,6 +67,18 @@ test('an RSA CA from an earlier version is kept and signs the new serving certif
   t.true(cert.verify(ca.publicKey));
 });
 
+test('a CA whose key cannot sign certificates here (Ed25519) is replaced, not a failed start', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const f = tlsFiles(dir);
+  fs.copyFileSync(path.join(FIXTURES, 'ed25519-ca.crt'), f.caCert);
+  fs.copyFileSync(path.join(FIXTURES, 'ed25519-ca.key'), f.caKey);
+  const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
+  const ca = new X509Certificate(m.caPem);
+  t.is(ca.subject, 'CN=rdd-t-ca');
+  t.true(new X509Certificate(m.certPem).verify(ca.publicKey));
+});
+
 test('a CA whose key does not match it is replaced, with a new key', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
