@@ -73,18 +73,17 @@ module.exports = new Proxy({}, {
   },
 };
 
+/** One CommonJS file built from a compiled entry in dist/. */
+const cjs = (entry, outfile, options) => build({ ...common, entryPoints: [dist(entry)], outfile: dist(outfile), format: 'cjs', ...options });
+
 /**
- * One of the two bundles the bin runs through loadCached: CommonJS, because vm.Script (the only
+ * A bundle run through loadCached (src/code-cache.ts): CommonJS, because vm.Script (the only
  * code cache Node 20 offers) runs scripts, not modules; one function expression, so the launcher
  * compiles the file as read (no wrapping copy); the launcher passes the bundle's URL as
  * import.meta.url (package-root.ts finds the package from it).
  */
 const cachedBundle = (entry, outfile, plugins = []) =>
-  build({
-    ...common,
-    entryPoints: [dist(entry)],
-    outfile: dist(outfile),
-    format: 'cjs',
+  cjs(entry, outfile, {
     banner: { js: '(function (exports, require, module, __filename, __dirname, __rddImportMetaUrl) {' },
     footer: { js: '})' },
     define: { 'import.meta.url': '__rddImportMetaUrl' },
@@ -100,11 +99,7 @@ await cachedBundle('src/service/serve.js', 'rdd-daemon.cjs');
 // The launchers are CommonJS too: Node starts a CommonJS main without its ES module loader, which
 // costs about 9 ms of a client command (resolving and translating the entry as a module).
 const launcher = (entry, outfile) =>
-  build({
-    ...common,
-    entryPoints: [dist(entry)],
-    outfile: dist(outfile),
-    format: 'cjs',
+  cjs(entry, outfile, {
     banner: { js: '#!/usr/bin/env node\nvar __rddLaunchUrl = require("node:url").pathToFileURL(__filename).href;' },
     define: { 'import.meta.url': '__rddLaunchUrl' },
   });

@@ -54,4 +54,3 @@ function writeCache(script: Script, cacheFile: string): void {
     }
   }
 }
-

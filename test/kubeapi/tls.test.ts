@@ -5,7 +5,7 @@ import { createSecureContext } from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { parse } from 'yaml';
 import { ensureTls, renderKubeconfig, tlsFiles } from '../../src/kubeapi/index.js';
 import { packageRoot } from '../../src/package-root.js';
@@ -51,14 +51,20 @@ test('the keys are P-256 and the certificates are signed with ECDSA', (t) => {
   t.notThrows(() => createSecureContext({ key: m.keyPem, cert: m.certPem, ca: m.caPem }));
 });
 
-// Daemons from before P-256 keys made an RSA CA; kubeconfigs pin it, so it is kept, and a new
-// serving certificate is signed with it (sha256WithRSAEncryption).
-test('an RSA CA from an earlier version is kept and signs the new serving certificate', (t) => {
+/** A fresh TLS directory holding the CA fixture `<name>-ca.crt` and its key. */
+function withFixtureCa(t: ExecutionContext, name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const f = tlsFiles(dir);
-  fs.copyFileSync(path.join(FIXTURES, 'rsa-ca.crt'), f.caCert);
-  fs.copyFileSync(path.join(FIXTURES, 'rsa-ca.key'), f.caKey);
+  fs.copyFileSync(path.join(FIXTURES, `${name}-ca.crt`), f.caCert);
+  fs.copyFileSync(path.join(FIXTURES, `${name}-ca.key`), f.caKey);
+  return dir;
+}
+
+// Daemons from before P-256 keys made an RSA CA; kubeconfigs pin it, so it is kept, and a new
+// serving certificate is signed with it (sha256WithRSAEncryption).
+test('an RSA CA from an earlier version is kept and signs the new serving certificate', (t) => {
+  const dir = withFixtureCa(t, 'rsa');
   const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
   t.is(m.caPem, fs.readFileSync(path.join(FIXTURES, 'rsa-ca.crt'), 'utf8'));
   const ca = new X509Certificate(m.caPem);
@@ -68,11 +74,7 @@ test('an RSA CA from an earlier version is kept and signs the new serving certif
 });
 
 test('a CA whose key cannot sign certificates here (Ed25519) is replaced, not a failed start', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdd-tls-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const f = tlsFiles(dir);
-  fs.copyFileSync(path.join(FIXTURES, 'ed25519-ca.crt'), f.caCert);
-  fs.copyFileSync(path.join(FIXTURES, 'ed25519-ca.key'), f.caKey);
+  const dir = withFixtureCa(t, 'ed25519');
   const m = ensureTls(dir, { commonName: 'rdd-t-ca' });
   const ca = new X509Certificate(m.caPem);
   t.is(ca.subject, 'CN=rdd-t-ca');

@@ -143,11 +143,7 @@ export function appBehavior(uid: string, name: string, deps: AppActorDeps): Beha
     const f = foldApp({ attempts: s.attempts, createError, retryAt, stepFailure, chosenPort }, op, r, {
       app, now: ctx.now(), backoff: deps.cfg.backoff, random: deps.random,
     });
-    s.attempts = f.memory.attempts;
-    s.createError = f.memory.createError;
-    s.retryAt = f.memory.retryAt;
-    s.stepFailure = f.memory.stepFailure;
-    s.chosenPort = f.memory.chosenPort;
+    Object.assign(s, f.memory);
     for (const l of f.log) ctx.log[l.level](l.fields, l.msg);
   }
 
