@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../src/package-root.js';
 import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import type { Resource } from '../../../src/api/index.js';
@@ -13,7 +13,7 @@ import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } fro
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
 
 // The package bin: the bundled CLI (scripts/bundle.mjs), so the tests run what users run.
-export const CLI = fileURLToPath(new URL('../../../rdd.cjs', import.meta.url));
+export const CLI = join(packageRoot(), 'dist', 'rdd.cjs');
 
 export interface RunResult {
   readonly exitCode: number;

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../src/package-root.js';
 import { silentLogger } from '../../../src/log.js';
 import { createLimaDriver, toResolved, type DriverTimeouts, type LimaDriverHandle } from '../../../src/lima/index.js';
 import type { Invocation, Script } from './fixtures/scripted-limactl.js';
@@ -10,7 +10,7 @@ import type { Invocation, Script } from './fixtures/scripted-limactl.js';
 /** Every scripted root starts with this (it appears in the fixture's SCRIPTED_LIMACTL env). */
 export const scriptedRootPrefix = join(tmpdir(), 'rdd-lima-scripted-');
 
-export const fixturePath = fileURLToPath(new URL('./fixtures/scripted-limactl.js', import.meta.url));
+export const fixturePath = join(packageRoot(), 'dist', 'test', 'lima', 'driver', 'fixtures', 'scripted-limactl.js');
 
 export const fatal = (msg: string): string => JSON.stringify({ level: 'fatal', msg, time: new Date().toISOString() });
 export const info = (msg: string): string => JSON.stringify({ level: 'info', msg, time: new Date().toISOString() });

@@ -4,7 +4,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../src/package-root.js';
 import { execa } from 'execa';
 import {
   readSimCallLines,
@@ -17,7 +17,7 @@ import {
 } from '../../../src/sim/paths.js';
 
 /** The simulator as rdd runs it: bundled, from its code cache (dist/src/sim/main.js is the same program unbundled). */
-export const SIM_MAIN = fileURLToPath(new URL('../../../limactl-sim.cjs', import.meta.url));
+export const SIM_MAIN = join(packageRoot(), 'dist', 'limactl-sim.cjs');
 
 /** Shrinks Lima's waits to their floor: 2 s (LIMA_SIM_MIN_WAIT_MS) instead of up to 10 min. */
 export const TEST_TIME_SCALE = '0.01';
