@@ -64,7 +64,12 @@ export function parseBody(buf: Buffer, type: string): unknown {
     const doc = parseDocument(text, { uniqueKeys: true });
     const [yamlError] = doc.errors;
     if (yamlError) throw errors.badRequest(`the request body is not valid YAML: ${yamlError.message}`);
-    v = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    // The parser accepts an alias to no anchor, and too many aliases; building the value throws.
+    try {
+      v = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (e) {
+      throw errors.badRequest(`the request body is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    }
   } else {
     try {
       v = JSON.parse(text) as unknown;

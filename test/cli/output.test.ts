@@ -85,6 +85,7 @@ test('parseManifest: several documents, JSON, and List items', (t) => {
   t.deepEqual(parseManifest(yaml, 'f').map((d) => (d.metadata as { name: string }).name), ['a', 'n']);
   t.deepEqual(parseManifest('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}', 'f').length, 1);
   t.throws(() => parseManifest('a: [', 'f'), { instanceOf: CliError, message: /^cannot parse f/ });
+  t.throws(() => parseManifest('a: *nowhere', 'f'), { instanceOf: CliError, message: /^cannot parse f: Unresolved alias/ });
   t.throws(() => parseManifest('', 'f'), { message: 'f contains no objects' });
   t.throws(() => parseManifest('- 1\n- 2', 'f'), { message: /must be an object/ });
 });

@@ -139,6 +139,9 @@ test('bad input gets a Status and stores nothing', async (t) => {
   const cases: Array<[string, Promise<{ status: number; json: Record<string, unknown> }>, number, RegExp]> = [
     ['malformed JSON', env.request('POST', CM_PATH, { raw: '{"apiVersion":' }), 400, /not valid JSON/],
     ['malformed YAML', env.request('POST', CM_PATH, { raw: 'a: [b', contentType: 'application/yaml' }), 400, /not valid YAML/],
+    // The parser accepts these; building the value throws (found by the fuzz test).
+    ['a YAML alias to no anchor', env.request('POST', CM_PATH, { raw: '*!', contentType: 'application/yaml' }), 400, /not valid YAML: Unresolved alias/],
+    ['YAML aliases past the limit', env.request('POST', CM_PATH, { raw: `a: &a [x]\nb: [${Array(101).fill('*a').join(', ')}]`, contentType: 'application/yaml' }), 400, /not valid YAML: Excessive alias count/],
     ['a body that is not an object', env.request('POST', CM_PATH, { raw: '[1]' }), 400, /must be a JSON object/],
     ['an unknown field, strict', env.request('POST', `${CM_PATH}?fieldValidation=Strict`, { body: { ...cm('x'), foo: 1 } }), 400, /unknown field "foo"/],
     ['a huge body', env.request('POST', CM_PATH, { body: cm('big', { k: 'x'.repeat(10_000) }) }), 413, /over the 4096-byte limit/],

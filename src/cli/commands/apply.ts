@@ -21,7 +21,12 @@ export function parseManifest(text: string, source: string): Json[] {
   const out: Json[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new CliError(`cannot parse ${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
-    const v: unknown = doc.toJS();
+    let v: unknown;
+    try {
+      v = doc.toJS(); // throws on an alias to no anchor, which the parser accepts
+    } catch (e) {
+      throw new CliError(`cannot parse ${source}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (v === null || v === undefined) continue;
     if (typeof v !== 'object' || Array.isArray(v)) throw new CliError(`${source}: every document must be an object`);
     const o = v as Json;
