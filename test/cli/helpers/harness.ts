@@ -4,13 +4,14 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/package-root.js';
 import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
-import type { Resource } from '../../../src/api/index.js';
+import { isApiError, resolveKind, type Resource } from '../../../src/api/index.js';
 import { bundledSimulatorPath } from '../../../src/lima/driver/resolve.js';
+import { packageRoot } from '../../../src/package-root.js';
 import { readSimCalls, writeSimFaults, type SimFaultsFile, type SimLogLine } from '../../../src/sim/paths.js';
 import { resolveInstance, resolvePaths, type Paths } from '../../../src/service/instance.js';
+import { connect, type Client } from '../../../src/transport/index.js';
 
 // The package bin: the bundled CLI (scripts/bundle.mjs), so the tests run what users run.
 export const CLI = join(packageRoot(), 'dist', 'rdd.cjs');
@@ -142,14 +143,38 @@ export class RddHome {
     return JSON.parse(r.stdout) as T;
   }
 
-  /** The object, or undefined when `ctl get` says it does not exist. */
-  async get<T = Resource>(kind: string, name: string, o: RunOptions & { namespace?: string } = {}): Promise<T | undefined> {
-    const r = await this.run(['ctl', 'get', kind, name, ...(o.namespace ? ['-n', o.namespace] : []), '-o', 'json'], o);
-    if (r.exitCode !== 0) {
-      if (/not found/.test(r.stderr)) return undefined;
-      throw new Error(`rdd ctl get ${kind} ${name} exited ${r.exitCode}: ${r.stderr}`);
+  /**
+   * The object, or undefined when it does not exist. Read through the gateway client that `rdd`
+   * itself uses, in this process: inspecting state is not what these tests check, and a `rdd ctl
+   * get` process per look cost about 0.1 s of CPU each (docs/testing.md).
+   */
+  async get<T = Resource>(kind: string, name: string, o: { instance?: string; namespace?: string } = {}): Promise<T | undefined> {
+    const c = await this.client(o.instance ?? '2');
+    try {
+      return (await c.get<Resource>(resolveKind(kind)?.kind ?? kind, name, o.namespace !== undefined ? { namespace: o.namespace } : {})) as T;
+    } catch (e) {
+      if (isApiError(e) && e.code === 404) return undefined;
+      throw e;
     }
-    return JSON.parse(r.stdout) as T;
+  }
+
+  private readonly clients = new Map<string, Promise<Client>>();
+
+  /** One client per instance, kept for the test; it redials a restarted daemon by itself. */
+  private client(instance: string): Promise<Client> {
+    let c = this.clients.get(instance);
+    if (c === undefined) {
+      c = connect({ endpointFile: this.paths(instance).endpointFile, requestTimeoutMs: 20_000 });
+      // A failed dial is not kept: the next look dials again.
+      c.catch(() => this.clients.delete(instance));
+      this.clients.set(instance, c);
+    }
+    return c;
+  }
+
+  private closeClients(): void {
+    for (const c of this.clients.values()) void c.then((x) => x.close(), () => undefined);
+    this.clients.clear();
   }
 
   calls(instance = '2'): SimLogLine[] {
@@ -181,6 +206,7 @@ export class RddHome {
 
   /** Stops every daemon this home used and asserts that no process of the home is left. */
   async shutdown(t: ExecutionContext): Promise<void> {
+    this.closeClients();
     for (const instance of this.used) {
       const r = await this.run(['service', 'stop', '--timeout', '90s'], { instance });
       t.is(r.exitCode, 0, `service stop (${instance}): ${r.stderr}`);
@@ -191,6 +217,7 @@ export class RddHome {
 
   /** Teardown: kill anything left (process groups too), then remove the home. */
   async reap(): Promise<void> {
+    this.closeClients();
     for (let i = 0; i < 50; i++) {
       const pids = this.processes();
       if (pids.length === 0) break;

@@ -2,9 +2,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/package-root.js';
 import { silentLogger } from '../../../src/log.js';
 import { createLimaDriver, toResolved, type DriverTimeouts, type LimaDriverHandle } from '../../../src/lima/index.js';
+import { packageRoot } from '../../../src/package-root.js';
 import type { Invocation, Script } from './fixtures/scripted-limactl.js';
 
 /** Every scripted root starts with this (it appears in the fixture's SCRIPTED_LIMACTL env). */

@@ -4,8 +4,8 @@
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/package-root.js';
 import { execa } from 'execa';
+import { packageRoot } from '../../../src/package-root.js';
 import {
   readSimCallLines,
   readSimCalls,
