@@ -1,4 +1,5 @@
-// Daemon restarts, orphaned hostagents and graceful shutdown of many VMs (issue 5).
+// Daemon restarts, orphaned hostagents and graceful shutdown of many VMs (issue 5); a failed create
+// whose cleanup fails too, and a hostagent that dies as soon as it appears (issue 11).
 import test from 'ava';
 import { is, limaVM, startMemoryCore, templateConfigMap } from '../helpers/core.js';
 import { quiet } from './quiet.js';
@@ -89,4 +90,55 @@ test('a second, more urgent shutdown request forces a slow graceful stop', async
   t.like(await tc.drive(graceful), { vms: 1, failed: 0 });
   t.true(tc.calls().some((l) => l.kind === 'kill'));
   t.deepEqual(tc.leftovers(), []);
+});
+
+// A failed create whose cleanup also fails (issue 11, item 6): the half-built instance is still
+// rdd's, so the `.preparing` sentinel stays until its directory is gone; the VM retries the delete,
+// then the create, and never ends at Created=False/InstanceExists.
+test('a failed create whose cleanup delete fails keeps its sentinel and recovers once delete works', async (t) => {
+  const tc = await startMemoryCore(t, {
+    faults: { instances: { vm1: { createFail: 'download', deleteFail: 'injected by the test' } } },
+  });
+  await tc.create(templateConfigMap('src'));
+  const vm = await tc.create(limaVM('vm1'));
+  // The create failed after writing the instance, and the cleanup delete failed too.
+  await tc.until('create and cleanup failed', () =>
+    tc.calls().some((l) => l.kind === 'call' && l.cmd === 'create' && l.exitCode !== 0) &&
+    tc.calls().some((l) => l.kind === 'call' && l.cmd === 'delete' && l.exitCode !== 0));
+  await tc.until('Created=False', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'False'));
+  t.true(tc.inspect('vm1').exists, 'the half-built instance is still there');
+  t.is(tc.inspect('vm1').owner, undefined, 'it has no owner marker');
+  t.is(tc.inspect('vm1').preparing, vm.metadata.uid, 'the sentinel still claims it');
+  t.not(tc.cond('LimaVM', 'vm1', 'Created')?.reason, 'InstanceExists');
+
+  // Lima works again: the VM deletes its half-built instance, creates it afresh, and owns it.
+  tc.faults({});
+  await tc.quiet(60_000);
+  t.true(is(tc.cond('LimaVM', 'vm1', 'Created'), 'True', 'Created'), JSON.stringify(tc.cond('LimaVM', 'vm1', 'Created')));
+  t.is(tc.inspect('vm1').owner, vm.metadata.uid);
+  t.is(tc.inspect('vm1').preparing, undefined);
+});
+
+// A hostagent killed as soon as it appears during a start (issue 11, item 7). The restart must come
+// from the retry delay the status announces, not from the adoption timeout of a watcher that never
+// saw the process alive. The adoption timeout is set far beyond the test's horizon: with the old
+// behaviour the VM waits for it, nothing is due within the horizon, and the checks below fail.
+test('a hostagent SIGKILLed as soon as it appears is restarted after the retry delay, not the adoption timeout', async (t) => {
+  const tc = await startMemoryCore(t, { config: { adoptTimeoutMs: 600_000 } });
+  await tc.create(templateConfigMap('src'));
+  await tc.create(limaVM('vm1'));
+  await tc.until('Created', () => is(tc.cond('LimaVM', 'vm1', 'Created'), 'True'));
+  // The first hostagent dies before it writes ha.pid: the watcher never sees its pid.
+  tc.faults({ instances: { vm1: { startOutcome: 'hostagentExit' } } });
+  await tc.core.api.patch('LimaVM', 'default', 'vm1', { spec: { running: true } });
+  const first = await tc.until('the first hostagent died', () =>
+    tc.calls().find((l) => l.kind === 'hostagent' && l.event === 'exit' && l.instance === 'vm1'));
+  tc.faults({});
+  // Everything the VM will do soon (the announced retry delay is far inside this horizon).
+  await tc.quiet(30_000);
+  t.true(is(tc.cond('LimaVM', 'vm1', 'Running'), 'True', 'Started'), JSON.stringify(tc.cond('LimaVM', 'vm1', 'Running')));
+  t.true((tc.vm('vm1')?.status?.restartCount ?? 0) >= 1);
+  const now = tc.hostagentPid('vm1');
+  t.true(now > 0 && now !== first.pid, 'a new hostagent runs');
+  t.true(tc.calls().filter((l) => l.kind === 'call' && l.cmd === 'start').length >= 2, 'the start was retried');
 });

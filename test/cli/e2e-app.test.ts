@@ -1,9 +1,11 @@
 // End to end: the App commands against a real daemon and the Lima simulator.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Resource } from '../../src/api/index.js';
-import { conditionOf, rddHome } from './helpers/harness.js';
+import { isApiError, ownedByFinalizer, type Resource } from '../../src/api/index.js';
+import { connect } from '../../src/transport/index.js';
+import { OFFLINE_TEMPLATE } from '../helpers/core.js';
+import { conditionOf, offlineTemplate, rddHome } from './helpers/harness.js';
 
 const restartCount = (vm: Resource | undefined) => (vm?.status as { restartCount?: number } | undefined)?.restartCount ?? 0;
 
@@ -147,4 +149,57 @@ test.serial('usage errors exit 2 and start no daemon', async (t) => {
   t.regex(version.stdout, /^\d+\.\d+\.\d+\n$/);
   t.deepEqual(h.processes(), [], 'no daemon was started');
   t.is(h.daemonPid(), undefined);
+});
+
+// The daemon serves clients through the client Api: a gateway client cannot add or remove an
+// owned-by finalizer, while the daemon's own actors still create their owned objects.
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
+test.serial('a gateway client cannot add an owned-by finalizer; the daemon itself can', async (t) => {
+  const h = rddHome(t);
+  const started = await h.run(['service', 'start']);
+  t.is(started.exitCode, 0, started.stderr);
+  const c = await connect({ endpointFile: h.paths().endpointFile, requestTimeoutMs: 20_000 });
+  t.teardown(() => c.close());
+  const owned = ownedByFinalizer('LimaVM');
+  const e = await t.throwsAsync(
+    c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'sneaky', namespace: 'default', finalizers: [owned] }, data: { a: 'b' } }),
+  );
+  t.true(isApiError(e) && e.code === 403, String(e));
+  t.regex(e?.message ?? '', /cannot add finalizer "rdd\.rancherdesktop\.io\/owned-by-LimaVM" to "sneaky"/);
+  // A LimaVM a client creates still gets its template ConfigMap, owned by it (a nested write).
+  await c.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tpl', namespace: 'default' }, data: { template: OFFLINE_TEMPLATE } });
+  await c.create({ apiVersion: 'lima.rancherdesktop.io/v1alpha1', kind: 'LimaVM', metadata: { name: 'vm1', namespace: 'default' }, spec: { templateRef: { name: 'tpl' }, running: false } });
+  const tcm = await c.get('ConfigMap', 'vm1-template', { namespace: 'default' });
+  t.deepEqual(tcm.metadata.finalizers, [owned]);
+  await h.shutdown(t);
+});
+
+// End to end (issue 11, item 1): a user's own LimaVM `rd` survives `rdd start`, `rdd reset` and
+// `rdd delete`; the App reports the conflict and the commands fail at once instead of waiting.
+// Serial: each test runs a real daemon with simulated VMs; one at a time per file keeps boots within their timeouts on 2 cores.
+test.serial('a foreign LimaVM rd: start fails fast with NameConflict, reset refuses, delete leaves it and its instance', async (t) => {
+  const h = rddHome(t);
+  writeFileSync(join(h.home, 't.yaml'), offlineTemplate());
+  const create = await h.run(['limavm', 'create', 'rd', 't.yaml']);
+  t.is(create.exitCode, 0, create.stderr);
+  const before = await h.get('limavm', 'rd');
+
+  const start = await h.run(['start', '--timeout', '100s']);
+  t.is(start.exitCode, 1, start.stderr);
+  t.regex(start.stderr, /LimaVM default\/rd already exists and is not controlled by this App.*\(NameConflict\)/);
+  const app = await h.get('app', 'app');
+  t.like(conditionOf(app, 'Settled'), { status: 'False', reason: 'NameConflict', observedGeneration: app?.metadata.generation });
+
+  const reset = await h.run(['reset']);
+  t.is(reset.exitCode, 1);
+  t.regex(reset.stderr, /not controlled by the App; not resetting it/);
+
+  const del = await h.run(['delete']);
+  t.is(del.exitCode, 0, del.stderr);
+  const after = await h.get('limavm', 'rd');
+  t.is(after?.metadata.uid, before?.metadata.uid);
+  t.is(after?.metadata.deletionTimestamp, undefined);
+  t.deepEqual(after?.metadata.finalizers, before?.metadata.finalizers);
+  t.false((after?.spec as { running?: boolean }).running);
+  t.true(existsSync(join(h.paths().limaHome, 'rd', 'lima.yaml')), 'the Lima instance is still on disk');
 });

@@ -1,7 +1,9 @@
-// Durations, exit-code mapping, the template heuristic, params, condition arguments.
+// Durations, exit-code mapping, the template heuristic, params, condition arguments, and a quiet
+// exit 0 when the reader closes the pipe early.
 import test from 'ava';
 import { CommanderError } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, errors } from '../../src/api/index.js';
@@ -12,6 +14,7 @@ import { FOREVER_MS, formatAge, formatDuration, parseDuration } from '../../src/
 import { ChildExit, CliError, ExitCode, exitCodeOf, messageOf } from '../../src/cli/exit.js';
 import { classifyTemplateArg } from '../../src/cli/template-arg.js';
 import { ConditionFailedError } from '../../src/transport/index.js';
+import { CLI } from './helpers/harness.js';
 
 test('parseDuration: Go-style units and bare seconds', (t) => {
   t.is(parseDuration('90s'), 90_000);
@@ -105,4 +108,19 @@ test('shell quoting for `service paths -o shell`', (t) => {
   t.is(shellQuote('/tmp/a-b_c/x.db'), '/tmp/a-b_c/x.db');
   t.is(shellQuote('/tmp/with space'), `'/tmp/with space'`);
   t.is(shellQuote(`it's`), `'it'\\''s'`);
+});
+
+// A reader that closes its end of the pipe early (`rdd --help | head -1`) must not make rdd
+// crash with an unhandled EPIPE.
+test('output into a pipe whose reader has gone ends the command quietly, exit 0', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'rdd-pipe-'));
+  t.teardown(() => rmSync(home, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [CLI, '--help'], { env: { ...process.env, RDD_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the child has started, so its first write finds no reader.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  t.is(stderr, '');
+  t.is(code, 0);
 });

@@ -1,8 +1,17 @@
-// Every error text of lima.md, in both quote styles (v2.2 `name`, older "name").
+// What limactl prints: list NDJSON, log lines on stderr, and the error texts the driver classifies.
 import test from 'ava';
-import { classifyLimaMessage, isAlreadyRunningMessage, isAlreadyStoppedMessage, isIgnoredMissingMessage } from '../../../src/lima/index.js';
-import type { LimaErrorCode } from '../../../src/lima/index.js';
+import {
+  classifyLimaMessage,
+  isAlreadyRunningMessage,
+  isAlreadyStoppedMessage,
+  isIgnoredMissingMessage,
+  type LimaErrorCode,
+  parseListOutput,
+  parseLogLine,
+  parseStderr,
+} from '../../../src/lima/index.js';
 
+// Every error text of lima.md, in both quote styles (v2.2 `name`, older "name").
 const D = '/home/u/.lima/dev';
 // Written in the v2.2 style; the macro also checks the "name" variant.
 const table: ReadonlyArray<readonly [string, LimaErrorCode]> = [
@@ -74,4 +83,73 @@ test('warnings that mean success are recognised in both quote styles', (t) => {
   t.true(isIgnoredMissingMessage('Ignoring non-existent instance "dev"'));
   t.true(isAlreadyRunningMessage('The instance `dev` is already running. Run `limactl shell dev` to open the shell.'));
   t.true(isAlreadyRunningMessage('The instance "dev" is already running. Run `limactl shell dev` to open the shell.'));
+});
+
+// `limactl list` output: NDJSON, one instance a line.
+test('NDJSON objects become instances with the fields the daemon uses', (t) => {
+  const out = [
+    '{"name":"dev","hostname":"lima-dev","status":"Running","dir":"/h/dev","vmType":"qemu","arch":"x86_64","cpus":4,"memory":4294967296,"sshLocalPort":51234,"hostAgentPID":10,"driverPID":11,"config":{},"protected":false,"limaVersion":"2.2.0"}',
+    '{"name":"bad","status":"","dir":"/h/bad","vmType":"","errors":["yaml: line 1: did not find expected node content"]}',
+  ].join('\n');
+  const r = parseListOutput(out + '\n');
+  t.true(r.ok);
+  if (!r.ok) return;
+  t.deepEqual(r.instances, [
+    { name: 'dev', status: 'Running', dir: '/h/dev', vmType: 'qemu', arch: 'x86_64', cpus: 4, memory: 4294967296, sshLocalPort: 51234, hostAgentPID: 10, driverPID: 11 },
+    { name: 'bad', status: '', dir: '/h/bad', errors: ['yaml: line 1: did not find expected node content'] },
+  ]);
+});
+
+test('empty output is no instances', (t) => {
+  t.deepEqual(parseListOutput(''), { ok: true, instances: [] });
+  t.deepEqual(parseListOutput('\n\n'), { ok: true, instances: [] });
+});
+
+test('v1 error objects and qemuPID are carried over', (t) => {
+  const r = parseListOutput('{"name":"old","status":"Running","dir":"/h/old","qemuPID":5,"errors":[{}]}');
+  t.true(r.ok && r.instances[0]?.driverPID === 5);
+  t.true(r.ok && r.instances[0]?.errors?.[0] === '{}');
+});
+
+test('a non-JSON line or an object without a name is reported', (t) => {
+  t.like(parseListOutput('[{"name":"x"}]'), { ok: false });
+  const r = parseListOutput('{"name":"x","status":"Stopped","dir":"/d"}\nnot json');
+  t.false(r.ok);
+  t.regex(r.ok ? '' : r.message, /not JSON: not json/);
+});
+
+// Log lines on limactl's stderr: JSON or logrus text, and which one is the failure.
+test('JSON lines give level, message and extra fields', (t) => {
+  const l = parseLogLine('{"level":"warning","msg":"instance `dev` has errors","time":"2026-08-21T10:00:00+09:00","errors":["x"]}');
+  t.deepEqual(l, { level: 'warning', msg: 'instance `dev` has errors', fields: { time: '2026-08-21T10:00:00+09:00', errors: ['x'] } });
+});
+
+test('logrus text lines are understood, with Go-quoted messages', (t) => {
+  const l = parseLogLine('time="2026-08-21T10:00:00+09:00" level=fatal msg="instance \\"dev\\" already exists"');
+  t.deepEqual(l, { level: 'fatal', msg: 'instance "dev" already exists' });
+});
+
+test('the bare root refusal is a fatal line', (t) => {
+  t.deepEqual(parseLogLine('limactl: must not run as the root user'), { level: 'fatal', msg: 'must not run as the root user' });
+});
+
+test('other text lines and blank lines are tolerated', (t) => {
+  t.deepEqual(parseLogLine('panic: something odd'), { level: 'text', msg: 'panic: something odd' });
+  t.is(parseLogLine('   '), undefined);
+  t.deepEqual(parseLogLine('{not json'), { level: 'text', msg: '{not json' });
+});
+
+test('the failure is the last fatal message, else the last error', (t) => {
+  const both = parseStderr(
+    [
+      '{"level":"error","msg":"first error","time":"t"}',
+      '{"level":"fatal","msg":"the fatal","time":"t"}',
+      '{"level":"error","msg":"later error","time":"t"}',
+    ].join('\n'),
+  );
+  t.is(both.failure, 'the fatal');
+  t.deepEqual(both.errors, ['first error', 'the fatal', 'later error']);
+  const errorsOnly = parseStderr('{"level":"error","msg":"a","time":"t"}\n{"level":"info","msg":"b","time":"t"}\n{"level":"error","msg":"c","time":"t"}\n');
+  t.is(errorsOnly.failure, 'c');
+  t.is(parseStderr('{"level":"info","msg":"fine","time":"t"}\n').failure, undefined);
 });
