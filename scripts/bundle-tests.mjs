@@ -24,6 +24,16 @@ walk(testDir);
 
 const outdir = join(root, 'dist', 'test');
 rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+// tsc leaves the output of a deleted test file behind; ava would still run it.
+const sources = new Set(entries.map((e) => relative(testDir, e).replace(/\.ts$/, '.js')));
+const prune = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) prune(p);
+    else if (e.name.endsWith('.test.js') && !sources.has(relative(outdir, p))) for (const f of [p, `${p}.map`]) rmSync(f, { force: true });
+  }
+};
+prune(outdir);
 await build({
   entryPoints: entries,
   outbase: testDir,
