@@ -1,8 +1,8 @@
 // Bundles each test file (test/**/*.test.ts) over tsc's output of it, dist/test/**/*.test.js, with
 // the source it imports. An ava worker then loads a few files instead of about 600 ES modules
-// (ours, TypeBox's, execa's): that load was about 0.35 s of CPU per test file, a sixth of the
-// suite's CPU (docs/testing.md). The input is the TypeScript, not dist/, so a bundle never inlines
-// an older bundle. Code shared by several test files goes to dist/test/chunks/.
+// (ours, TypeBox's, execa's): that load was about 0.3 s of CPU for each test file that imports the
+// daemon's core (docs/testing.md). The input is the TypeScript, not dist/, so a bundle never
+// inlines an older bundle. Code shared by several test files goes to dist/test/chunks/.
 // Helpers, fixtures (run as their own processes) and src stay as tsc wrote them.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';

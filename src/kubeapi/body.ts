@@ -62,10 +62,10 @@ export function parseBody(buf: Buffer, type: string): unknown {
   let v: unknown;
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     const doc = parseDocument(text, { uniqueKeys: true });
-    const [yamlError] = doc.errors;
-    if (yamlError) throw errors.badRequest(`the request body is not valid YAML: ${yamlError.message}`);
-    // The parser accepts an alias to no anchor, and too many aliases; building the value throws.
     try {
+      const [yamlError] = doc.errors;
+      if (yamlError) throw yamlError;
+      // The parser accepts an alias to no anchor, and too many aliases; building the value throws.
       v = doc.toJS({ maxAliasCount: 100 }) as unknown;
     } catch (e) {
       throw errors.badRequest(`the request body is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);

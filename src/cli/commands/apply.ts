@@ -20,9 +20,10 @@ async function readStdin(): Promise<string> {
 export function parseManifest(text: string, source: string): Json[] {
   const out: Json[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new CliError(`cannot parse ${source}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
     let v: unknown;
     try {
+      const [yamlError] = doc.errors;
+      if (yamlError) throw yamlError;
       v = doc.toJS(); // throws on an alias to no anchor, which the parser accepts
     } catch (e) {
       throw new CliError(`cannot parse ${source}: ${e instanceof Error ? e.message : String(e)}`);
