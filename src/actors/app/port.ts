@@ -5,7 +5,7 @@
 // all instances under one RDD_HOME, created exclusively. A claim is kept for the instance's life
 // and reused without a bind check (its own running VM holds the port), so the choice is stable.
 import { randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 
@@ -111,14 +111,9 @@ function removeClaim(file: string, held: PortClaim | undefined): boolean {
   }
   const moved = readClaim(aside);
   const same = held === undefined ? moved === undefined : moved?.instance === held.instance && moved.purpose === held.purpose;
-  if (!same) {
-    try {
-      linkSync(aside, file);
-    } catch {
-      // Yet another claim is in place (or hard links are not supported): the one moved aside is
-      // lost, as if it had come second.
-    }
-  }
+  // Not the claim read: it goes back, exclusively, unless yet another claim is in place by now
+  // (then the one moved aside is lost, as if it had come second).
+  if (!same) createClaim(file, readFileSync(aside, 'utf8'));
   unlinkSync(aside);
   return same;
 }
